@@ -1,0 +1,117 @@
+/**
+ * The core: document model → extraction. Pure and synchronous; every shell (CLI, workers,
+ * web) calls it through src/pipeline/extract.ts.
+ *
+ *   recover (token stream) → detect template (align to both) → map (place rows, solve blanks)
+ *   → validate (identities) → score & flag → status
+ */
+import type { DocumentModel } from '../model/document';
+import type { Cell, Check, Extraction, Flag, TemplateId } from '../model/extraction';
+import { ExtractError } from '../errors';
+import { gridKeys } from '../grid';
+import { looksTraditional, normalizeText, toSimplified } from '../normalize/text';
+import { tokenize } from '../recover/tokens';
+import { detectAndMap } from '../detect/template';
+import { runChecks } from '../validate/checks';
+import { scoreTableFields, OK_CONFIDENCE } from '../score/score';
+import { proseFigures } from '../prose/figures';
+import { guessMeta } from '../meta/meta';
+import type { Values } from '../map/solve';
+
+export type CoreResult = Omit<Extraction, 'source' | 'pipeline'>;
+
+/** Template margin (alignment score) under which the choice is reported as uncertain. */
+const TEMPLATE_MARGIN = 2;
+
+/** Prose figures that the tables also state, to cross-check. */
+const PROSE_VS_TABLE: Record<string, string[]> = {
+  'p.requests_total': ['s3.new.total'],
+  'p.reviews': ['s4.review.total'],
+  'p.lawsuits': ['s4.suit_direct.total', 's4.suit_after_review.total'],
+};
+
+export function runCore(doc: DocumentModel): CoreResult {
+  const allText = doc.blocks.map((b) => (b.kind === 'paragraph' ? b.text : b.rows.map((r) => r.map((c) => c.text).join(' ')).join('\n'))).join('\n');
+  if (allText.trim() === '') throw new ExtractError('empty_input', 'the document has no text');
+  const traditional = looksTraditional(allText);
+  const norm = traditional ? (s: string) => normalizeText(toSimplified(s)) : normalizeText;
+
+  const tokens = tokenize(doc, norm);
+  const detection = detectAndMap(tokens);
+  const paragraphs = doc.blocks.filter((b) => b.kind === 'paragraph').map((b) => norm((b as { text: string }).text));
+  const meta = guessMeta(paragraphs);
+  const figures = proseFigures(paragraphs);
+
+  if (detection.template === 'free' && !meta.isReport) {
+    throw new ExtractError('not_annual_report', 'no official statistics tables and no sign of an information-disclosure annual report (信息公开…年度报告) in the text');
+  }
+
+  const flags: Flag[] = [];
+  const fields: Record<string, number | null> = {};
+  let cells: Record<string, Cell> = {};
+  let checks: Check[] = [];
+  const template: TemplateId = detection.template;
+
+  if (detection.template !== 'free' && detection.mapping) {
+    const values: Values = new Map();
+    for (const key of gridKeys(detection.template)) {
+      const v = detection.mapping.fields.get(key)?.value ?? null;
+      values.set(key, v);
+      fields[key] = v;
+    }
+    checks = runChecks(detection.template, values);
+    cells = scoreTableFields(detection.mapping, tokens, checks, flags);
+    if (detection.margin < TEMPLATE_MARGIN) {
+      flags.push({ code: 'template_uncertain', message: `the tables fit both templates almost equally (alignment scores ${JSON.stringify(detection.scores)})` });
+    }
+  }
+
+  for (const f of figures) {
+    fields[f.key] = f.value;
+    let confidence = f.confidence;
+    const passed: string[] = [];
+    const failed: string[] = [];
+    const tableKeys = PROSE_VS_TABLE[f.key];
+    if (tableKeys && template !== 'free') {
+      const tableValues = tableKeys.map((k) => fields[k]);
+      if (tableValues.every((v) => typeof v === 'number')) {
+        const total = (tableValues as number[]).reduce((a, b) => a + b, 0);
+        const id = `prose.${f.key.slice(2)}`;
+        const ok = total === f.value;
+        checks.push({ id, ok, fields: [f.key, ...tableKeys], detail: `text says ${f.value}, table ${tableKeys.join(' + ')} = ${total}` });
+        if (ok) {
+          passed.push(id);
+          confidence = Math.max(confidence, 0.97);
+        } else {
+          failed.push(id);
+          confidence = Math.min(confidence, 0.6);
+          flags.push({ code: 'prose_table_mismatch', field: f.key, message: `the text says ${f.value} but the table gives ${total} (${tableKeys.join(' + ')})` });
+        }
+      }
+    }
+    if (f.conflicts) flags.push({ code: 'prose_uncertain', field: f.key, message: `the text also gives ${f.conflicts.join(', ')} for ${f.key}` });
+    else if (confidence < OK_CONFIDENCE) flags.push({ code: 'prose_uncertain', field: f.key, message: `${f.key} = ${f.value} read from a ${f.pattern} sentence: “${f.sentence.slice(0, 80)}”` });
+    const cell: Cell = { confidence, inferred: false, evidence: { method: 'prose', sentence: f.sentence, note: `${f.pattern} pattern` } };
+    if (passed.length) cell.passed = passed;
+    if (failed.length) cell.failed = failed;
+    cells[f.key] = cell;
+  }
+
+  if (template === 'free' && figures.length === 0) {
+    flags.push({ code: 'no_tables', message: 'no official statistics tables and no figures stated in the text' });
+  }
+  if (meta.year === null) flags.push({ code: 'meta_missing', field: 'meta.year', message: 'the report year was not found' });
+  if (meta.agency === null) flags.push({ code: 'meta_missing', field: 'meta.agency', message: 'the publishing agency was not found' });
+
+  const allConfident = Object.values(cells).every((c) => c.confidence >= OK_CONFIDENCE);
+  const allChecks = checks.every((c) => c.ok);
+  const status = flags.length === 0 && allConfident && allChecks ? 'ok' : 'flagged';
+  return {
+    meta: { agency: meta.agency, year: meta.year, template },
+    fields,
+    cells,
+    checks,
+    flags,
+    status,
+  };
+}

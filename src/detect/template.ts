@@ -1,0 +1,73 @@
+/**
+ * Which official template is this? Align the token stream to both. The decision rests first on
+ * the labels only one template has (本年新制作数量, 上一年项目数量, 采购总金额 vs 本年制发件数,
+ * 本年收费金额, 申请人无正当理由逾期不补正…), matched fuzzily so dropped characters do not
+ * matter; when those do not tell, on the better overall alignment. Too little fits either
+ * template → 'free' (figures in prose only).
+ */
+import { TEMPLATES, type TableTemplate } from '../grid';
+import { layout, type Layout } from '../grid/layout';
+import type { Token } from '../recover/tokens';
+import { align, type Alignment } from '../map/align';
+import { similarities } from '../map/similarity';
+import { place, type Mapping } from '../map/place';
+
+export interface Detection {
+  template: TableTemplate | 'free';
+  mapping?: Mapping;
+  scores: Record<TableTemplate, number>;
+  /** Distinctive labels of each template found in the source. */
+  distinctive: Record<TableTemplate, number>;
+  /** How clearly the chosen template won (distinctive-label difference, else score difference). */
+  margin: number;
+}
+
+/** Fewer value slots than this filled (or fewer anchored rows) means no official tables. */
+const MIN_SLOTS = 24;
+const MIN_ANCHORED_ROWS = 3;
+/** A label is distinctive when nothing in the other template resembles it this much. */
+const DISTINCT_SIM = 0.75;
+/** A distinctive label counts as present when matched at least this well. */
+const PRESENT_SIM = 0.8;
+
+const distinctiveCache = new Map<TableTemplate, Set<number>>();
+
+/** Item indices of labels in `t` that have no close counterpart in the other template. */
+function distinctiveItems(t: TableTemplate): Set<number> {
+  let set = distinctiveCache.get(t);
+  if (set) return set;
+  const own = layout(t);
+  const other = layout(t === '2019' ? '2021' : '2019');
+  set = new Set();
+  own.items.forEach((it, i) => {
+    if (it.kind !== 'label' || it.role === 'section' || it.key.length < 3) return;
+    const sims = similarities(other, it.key);
+    if (Math.max(...sims) < DISTINCT_SIM) set!.add(i);
+  });
+  distinctiveCache.set(t, set);
+  return set;
+}
+
+function distinctiveFound(l: Layout, al: Alignment): number {
+  let n = 0;
+  for (const i of distinctiveItems(l.template)) if (al.labelSim[i] >= PRESENT_SIM) n++;
+  return n;
+}
+
+export function detectAndMap(tokens: Token[]): Detection {
+  const runs = TEMPLATES.map((t) => {
+    const l = layout(t);
+    const al = align(l, tokens);
+    return { t, l, al, distinct: distinctiveFound(l, al) };
+  });
+  runs.sort((a, b) => b.distinct - a.distinct || b.al.score - a.al.score);
+  const [best, second] = runs;
+  const scores = Object.fromEntries(runs.map((r) => [r.t, Math.round(r.al.score * 100) / 100])) as Record<TableTemplate, number>;
+  const distinctive = Object.fromEntries(runs.map((r) => [r.t, r.distinct])) as Record<TableTemplate, number>;
+  const margin = best.distinct !== second.distinct ? (best.distinct - second.distinct) * 2 : best.al.score - second.al.score;
+  const mapping = place(best.l, tokens, best.al);
+  if (mapping.matchedSlots < MIN_SLOTS || mapping.anchoredRows < MIN_ANCHORED_ROWS) {
+    return { template: 'free', scores, distinctive, margin };
+  }
+  return { template: best.t, mapping, scores, distinctive, margin };
+}

@@ -1,0 +1,135 @@
+/**
+ * Align the observed token stream to the template's expected sequence (global alignment,
+ * maximising a score). Labels match labels by fuzzy similarity; value slots take numbers or
+ * printed empties; row ends take row breaks. Anything may be skipped at a price, so dropped
+ * labels, missing tables, extra text and numbers pushed into label columns are all explained
+ * by one mechanism instead of per-layout code.
+ */
+import type { Layout, LayoutItem } from '../grid/layout';
+import type { Token } from '../recover/tokens';
+import { similarities } from './similarity';
+
+/** Below this a label is not considered the same label at all. */
+export const MIN_LABEL_SIM = 0.5;
+
+const S = {
+  valueNum: 1,
+  valueEmpty: 0.7,
+  labelNum: 0.3, // a number sitting in a row-label cell (labels lost, numbers shifted)
+  labelEmpty: 0.02, // a blank row-label cell
+  endBreak: 0.4,
+  skipValue: -0.4, // a slot with no number: a missing cell or table
+  skipNum: -0.6, // a number with no slot: stray or shifted
+  skipEmpty: -0.02,
+  skipBreak: -0.05,
+};
+
+export interface Alignment {
+  /** For each layout item, the index of the token it took, or -1. */
+  itemToken: Int32Array;
+  /** For each token, the layout item it went to, or -1. */
+  tokenItem: Int32Array;
+  /** Label similarity of each matched label item (by item index), else 0. */
+  labelSim: Float32Array;
+  score: number;
+}
+
+const MATCH = 1;
+const SKIP_ITEM = 2;
+const SKIP_TOKEN = 3;
+
+export function align(layout: Layout, tokens: Token[]): Alignment {
+  const items = layout.items;
+  const n = items.length;
+  const m = tokens.length;
+  // Per token: similarity to each layout label (labels only).
+  const sims: (Float32Array | null)[] = tokens.map((t) => (t.kind === 'label' ? similarities(layout, t.key!) : null));
+  const labelIndex = new Int32Array(n).fill(-1);
+  let li = 0;
+  items.forEach((it, i) => {
+    if (it.kind === 'label') labelIndex[i] = li++;
+  });
+
+  const matchScore = (it: LayoutItem, i: number, j: number): number => {
+    const t = tokens[j];
+    switch (it.kind) {
+      case 'value':
+        return t.kind === 'num' ? S.valueNum : t.kind === 'empty' ? S.valueEmpty : -Infinity;
+      case 'end':
+        return t.kind === 'break' ? S.endBreak : -Infinity;
+      case 'label': {
+        if (t.kind === 'label') {
+          const s = sims[j]![labelIndex[i]];
+          return s >= MIN_LABEL_SIM ? (it.weight * (s - 0.3)) / 0.7 : -Infinity;
+        }
+        if (it.role === 'row' || it.role === 'group') {
+          if (t.kind === 'num') return S.labelNum;
+          if (t.kind === 'empty') return S.labelEmpty;
+        }
+        return -Infinity;
+      }
+    }
+  };
+  const skipItem = (it: LayoutItem) => (it.kind === 'value' ? S.skipValue : 0);
+  const skipToken = (t: Token) =>
+    t.kind === 'num' ? S.skipNum : t.kind === 'empty' ? S.skipEmpty : t.kind === 'break' ? S.skipBreak : 0;
+
+  const back = new Uint8Array((n + 1) * (m + 1));
+  let prev = new Float64Array(m + 1);
+  let cur = new Float64Array(m + 1);
+  prev[0] = 0;
+  for (let j = 1; j <= m; j++) {
+    prev[j] = prev[j - 1] + skipToken(tokens[j - 1]);
+    back[j] = SKIP_TOKEN;
+  }
+  for (let i = 1; i <= n; i++) {
+    const it = items[i - 1];
+    const si = skipItem(it);
+    cur[0] = prev[0] + si;
+    back[i * (m + 1)] = SKIP_ITEM;
+    for (let j = 1; j <= m; j++) {
+      let best = prev[j] + si;
+      let move = SKIP_ITEM;
+      const st = cur[j - 1] + skipToken(tokens[j - 1]);
+      if (st > best) {
+        best = st;
+        move = SKIP_TOKEN;
+      }
+      const ms = matchScore(it, i - 1, j - 1);
+      if (ms !== -Infinity) {
+        const v = prev[j - 1] + ms;
+        // On a tie prefer skipping this item: traced back from the end, that puts each token on
+        // the earliest slot that fits, i.e. right after its label, not in a later table.
+        if (v > best) {
+          best = v;
+          move = MATCH;
+        }
+      }
+      cur[j] = best;
+      back[i * (m + 1) + j] = move;
+    }
+    const tmp = prev;
+    prev = cur;
+    cur = tmp;
+  }
+  const score = prev[m];
+
+  const itemToken = new Int32Array(n).fill(-1);
+  const tokenItem = new Int32Array(m).fill(-1);
+  const labelSim = new Float32Array(n);
+  let i = n;
+  let j = m;
+  while (i > 0 || j > 0) {
+    const mv = back[i * (m + 1) + j];
+    if (mv === MATCH) {
+      itemToken[i - 1] = j - 1;
+      tokenItem[j - 1] = i - 1;
+      const it = items[i - 1];
+      if (it.kind === 'label' && tokens[j - 1].kind === 'label') labelSim[i - 1] = sims[j - 1]![labelIndex[i - 1]];
+      i--;
+      j--;
+    } else if (mv === SKIP_ITEM) i--;
+    else j--;
+  }
+  return { itemToken, tokenItem, labelSim, score };
+}

@@ -1,0 +1,291 @@
+/**
+ * From an alignment to field values. Each printed row is examined: a row whose slots all
+ * took a cell, with no stray number around it, is placed as aligned. Any other row (a cell
+ * missing, an extra number, a number in a label cell) is re-placed: every way of putting its
+ * numbers into its slots is tried against the identities, and only a unique consistent
+ * placement is accepted; otherwise the row is marked ambiguous. Values never printed are
+ * solved from the identities and marked inferred.
+ */
+import type { Layout, LayoutRow } from '../grid/layout';
+import { identitiesByKey, identities, type Identity } from '../grid/identities';
+import type { Token } from '../recover/tokens';
+import { unitFactor } from '../normalize/number';
+import type { Alignment } from './align';
+import { evaluate, propagate, type Values } from './solve';
+
+export type Placement = 'anchored' | 'bounded' | 'ordered' | 'realigned' | 'ambiguous';
+export type Method = 'read' | 'inferred' | 'blank' | 'missing';
+
+export interface PlacedField {
+  field: string;
+  value: number | null;
+  method: Method;
+  placement: Placement;
+  /** Token the value was read from (-1 if none). */
+  token: number;
+  /** Best label match of the row (0 if none) and the printed label. */
+  labelSim: number;
+  label?: string;
+  via?: string;
+  unit?: string;
+  factor?: number;
+  note?: string;
+}
+
+export interface RowReport {
+  row: LayoutRow;
+  clean: boolean;
+  placement: Placement;
+  /** Candidates consistent with the identities when the row was re-placed. */
+  alternatives?: number;
+}
+
+export interface Mapping {
+  fields: Map<string, PlacedField>;
+  rows: RowReport[];
+  /** Value slots that took a number or a printed empty. */
+  matchedSlots: number;
+  /** Row/group labels matched with good similarity. */
+  anchoredRows: number;
+}
+
+/** Canonical units of amount columns; counts carry no unit. */
+export const COLUMN_UNITS: Record<string, string> = { 's2.fees.amount': '万元', 's2.procurement.amount': '万元' };
+
+const ANCHOR_SIM = 0.6;
+const MAX_CANDIDATES = 4000;
+
+function combinations(n: number, k: number, cap: number): number[][] {
+  const out: number[][] = [];
+  if (k < 0 || k > n) return out;
+  const cur: number[] = [];
+  const rec = (start: number) => {
+    if (out.length >= cap) return;
+    if (cur.length === k) {
+      out.push(cur.slice());
+      return;
+    }
+    for (let i = start; i <= n - (k - cur.length); i++) {
+      cur.push(i);
+      rec(i + 1);
+      cur.pop();
+    }
+  };
+  rec(0);
+  return out;
+}
+
+function tokenValue(t: Token, field: string): { value: number; unit?: string; factor?: number } {
+  const col = COLUMN_UNITS[field];
+  if (t.unit && col) {
+    const f = unitFactor(t.unit, col);
+    if (f !== null && f !== 1) return { value: Number((t.value! * f).toPrecision(12)), unit: t.unit, factor: f };
+  }
+  return t.unit ? { value: t.value!, unit: t.unit } : { value: t.value! };
+}
+
+export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
+  const items = layout.items;
+  const n = items.length;
+  const ids = identities(layout.template);
+  const byKey = identitiesByKey(layout.template);
+
+  // Item range of each row, and matched-token bounds around it.
+  const first = new Int32Array(layout.rows.length).fill(-1);
+  const last = new Int32Array(layout.rows.length).fill(-1);
+  items.forEach((it, i) => {
+    if (first[it.row] < 0) first[it.row] = i;
+    last[it.row] = i;
+  });
+  const prefMax = new Int32Array(n + 1).fill(-1); // max token matched by items < i
+  for (let i = 0; i < n; i++) prefMax[i + 1] = Math.max(prefMax[i], al.itemToken[i]);
+  const sufMin = new Int32Array(n + 1).fill(tokens.length); // min token matched by items >= i
+  for (let i = n - 1; i >= 0; i--) sufMin[i] = al.itemToken[i] >= 0 ? Math.min(sufMin[i + 1], al.itemToken[i]) : sufMin[i + 1];
+
+  const isAnchor = (i: number) => items[i].kind === 'label' && al.labelSim[i] >= ANCHOR_SIM;
+  const fields = new Map<string, PlacedField>();
+  const rows: RowReport[] = [];
+  const values: Values = new Map();
+  let matchedSlots = 0;
+  let anchoredRows = 0;
+
+  type Pending = { row: LayoutRow; slots: number[]; nums: number[]; labelSim: number; label?: string };
+  const pending: Pending[] = [];
+
+  for (const row of layout.rows) {
+    const a = first[row.index];
+    const b = last[row.index];
+    const lo = prefMax[a];
+    const hi = sufMin[b + 1];
+    const slots: number[] = [];
+    let labelSim = 0;
+    let label: string | undefined;
+    for (let i = a; i <= b; i++) {
+      const it = items[i];
+      if (it.kind === 'value') slots.push(i);
+      else if (it.kind === 'label' && al.itemToken[i] >= 0) {
+        const relevant = it.role === 'row' || it.role === 'group' || (row.table === 's4' && it.role === 'header');
+        if (relevant && al.labelSim[i] > labelSim) {
+          labelSim = al.labelSim[i];
+          label = tokens[al.itemToken[i]].raw;
+        }
+      }
+    }
+    // Numbers in this row's stretch of the stream: taken by its slots, by its label cells, or by nothing.
+    const nums: number[] = [];
+    let stray = false;
+    let numInLabel = false;
+    for (let j = lo + 1; j < hi; j++) {
+      const t = tokens[j];
+      if (t.kind !== 'num') continue;
+      nums.push(j);
+      const taker = al.tokenItem[j];
+      if (taker < 0) stray = true;
+      else if (items[taker].kind === 'label') numInLabel = true;
+    }
+    const allTaken = slots.every((i) => al.itemToken[i] >= 0);
+    slots.forEach((i) => al.itemToken[i] >= 0 && matchedSlots++);
+    const anchored = labelSim >= ANCHOR_SIM;
+    if (anchored) anchoredRows++;
+
+    if (allTaken && !stray && !numInLabel) {
+      let placement: Placement = anchored ? 'anchored' : 'ordered';
+      if (!anchored) {
+        // Bounded: the nearest anchors on both sides enclose an exact run (every slot taken, no stray number).
+        let A = slots[0] - 1; // the row's own headers and title may be the anchor before it
+        while (A >= 0 && !isAnchor(A)) A--;
+        let B = b + 1;
+        while (B < n && !isAnchor(B)) B++;
+        const tA = A >= 0 ? al.itemToken[A] : -1;
+        const tB = B < n ? al.itemToken[B] : tokens.length;
+        let exact = A >= 0;
+        for (let i = A + 1; exact && i < B; i++) if (items[i].kind === 'value' && al.itemToken[i] < 0) exact = false;
+        for (let j = tA + 1; exact && j < tB; j++) if (tokens[j].kind === 'num' && al.tokenItem[j] < 0) exact = false;
+        if (exact) placement = 'bounded';
+      }
+      for (const i of slots) {
+        const it = items[i] as Extract<typeof items[number], { kind: 'value' }>;
+        const j = al.itemToken[i];
+        const t = tokens[j];
+        const pf: PlacedField = { field: it.field, value: null, method: 'blank', placement, token: j, labelSim, label };
+        if (t.kind === 'num') {
+          Object.assign(pf, tokenValue(t, it.field), { method: 'read' as Method });
+          if (t.note) pf.note = t.note;
+        }
+        fields.set(it.field, pf);
+        values.set(it.field, pf.value);
+      }
+      rows.push({ row, clean: true, placement });
+    } else {
+      pending.push({ row, slots, nums, labelSim, label });
+      for (const i of slots) values.set((items[i] as { field: string }).field, null);
+      rows.push({ row, clean: false, placement: 'ambiguous' });
+    }
+  }
+
+  // Re-place irregular rows: two passes, so a row resolved later can help one resolved earlier.
+  const resolved = new Set<Pending>();
+  for (let pass = 0; pass < 2; pass++) {
+    for (const p of pending) {
+      if (resolved.has(p)) continue;
+      const outcome = replace(p, pass === 1);
+      if (outcome) resolved.add(p);
+    }
+  }
+
+  function replace(p: Pending, final: boolean): boolean {
+    const keys = p.slots.map((i) => (items[i] as { field: string }).field);
+    const report = rows.find((r) => r.row === p.row)!;
+    if (p.nums.length === 0) {
+      // Nothing printed for this row: its cells are missing (or printed empty), not re-placed.
+      report.placement = 'ordered';
+      p.slots.forEach((slotItem, x) => {
+        const j = al.itemToken[slotItem];
+        const pf: PlacedField = { field: keys[x], value: null, method: j >= 0 ? 'blank' : 'missing', placement: 'ordered', token: j, labelSim: p.labelSim, label: p.label };
+        fields.set(keys[x], pf);
+        values.set(keys[x], null);
+      });
+      return true;
+    }
+    const rowIds = new Set<Identity>();
+    for (const k of keys) for (const id of byKey.get(k) ?? []) rowIds.add(id);
+    const touching = [...rowIds];
+    const k = keys.length;
+    const numVals = p.nums.map((j) => tokens[j]);
+    const s0 = Math.min(numVals.length, k);
+    type Cand = { used: number; vector: (number | null)[]; src: number[]; filled: Map<string, string> };
+    const consistent: Cand[] = [];
+    let tried = 0;
+    for (const s of [s0, s0 - 1]) {
+      if (s < 0) continue;
+      for (const pick of combinations(numVals.length, s, MAX_CANDIDATES)) {
+        for (const at of combinations(k, s, MAX_CANDIDATES)) {
+          if (++tried > MAX_CANDIDATES) break;
+          const trial: Values = new Map(values);
+          const src = new Array<number>(k).fill(-1);
+          keys.forEach((key) => trial.set(key, null));
+          at.forEach((slot, x) => {
+            const t = numVals[pick[x]];
+            trial.set(keys[slot], tokenValue(t, keys[slot]).value);
+            src[slot] = p.nums[pick[x]];
+          });
+          const filled = propagate(touching, trial, (key) => keys.includes(key));
+          if (!filled) continue;
+          if (touching.some((id) => evaluate(id, trial).state === 'fails')) continue;
+          consistent.push({ used: s, vector: keys.map((key) => trial.get(key) ?? null), src, filled });
+        }
+      }
+      if (consistent.some((c) => c.used === s)) break; // prefer placements that keep every printed number
+    }
+    const best = consistent.filter((c) => c.used === (consistent[0]?.used ?? -1));
+    const distinct = new Map<string, Cand>();
+    for (const c of best) distinct.set(JSON.stringify(c.vector), c);
+    report.alternatives = distinct.size;
+    if (distinct.size !== 1 && !final) return false;
+
+    const unique = distinct.size === 1;
+    const chosen = unique ? [...distinct.values()][0] : null;
+    report.placement = unique ? 'realigned' : 'ambiguous';
+    keys.forEach((key, x) => {
+      const slotItem = p.slots[x];
+      const dpToken = al.itemToken[slotItem];
+      const j = chosen ? chosen.src[x] : dpToken >= 0 && tokens[dpToken].kind === 'num' ? dpToken : -1;
+      const pf: PlacedField = {
+        field: key,
+        value: null,
+        method: dpToken >= 0 || chosen ? 'blank' : 'missing',
+        placement: report.placement,
+        token: j,
+        labelSim: p.labelSim,
+        label: p.label,
+      };
+      if (j >= 0) {
+        Object.assign(pf, tokenValue(tokens[j], key), { method: 'read' as Method });
+      } else if (chosen && chosen.vector[x] !== null) {
+        pf.value = chosen.vector[x];
+        pf.method = 'inferred';
+        pf.via = chosen.filled.get(key);
+      } else if (dpToken < 0) pf.method = 'missing';
+      if (!unique) pf.note = distinct.size > 1 ? `${distinct.size} placements of this row's numbers fit the identities` : 'no placement of this row\'s numbers fits the identities';
+      fields.set(key, pf);
+      values.set(key, pf.value);
+    });
+    return true;
+  }
+
+  // Fill printed-empty and missing cells that the identities determine.
+  const filled = propagate(ids, values, (key) => {
+    const f = fields.get(key);
+    return !!f && (f.method === 'blank' || f.method === 'missing');
+  }, false);
+  if (filled) {
+    for (const [key, via] of filled) {
+      const f = fields.get(key)!;
+      f.value = values.get(key) ?? null;
+      f.note = f.method === 'blank' ? `printed ${JSON.stringify(tokens[f.token]?.raw ?? '')}, solved from ${via}` : `not printed, solved from ${via}`;
+      f.method = 'inferred';
+      f.via = via;
+    }
+  }
+  return { fields, rows, matchedSlots, anchoredRows };
+}

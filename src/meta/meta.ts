@@ -1,0 +1,112 @@
+/**
+ * Report metadata from the text: the publishing body (from the title, a masthead line and the
+ * signature, merged) and the year reported on (the title's year, else the statistics period —
+ * never the publication date).
+ */
+
+export interface MetaGuess {
+  agency: string | null;
+  year: number | null;
+  /** Is this an annual information-disclosure report at all? */
+  isReport: boolean;
+  evidence: { title?: string; masthead?: string; signature?: string; yearFrom?: string };
+}
+
+const BODY_SUFFIX = /(人民政府|政府|办事处|委员会|管理委员会|局|厅|办公室|办公厅|委|署|院|中心|公司|会|所|站|队|处|部)$/;
+const REPORT_SUFFIX = /(?:(?:政府|政务)?信息(?:与政务)?公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)?.*$/;
+const YEAR = /((?:19|20)\d{2})\s*年(?:度)?/;
+
+function completeName(name: string): string {
+  let n = name.replace(/^[《“"关于]+/, '').replace(/[》”"]+$/, '');
+  if (/人民$/.test(n)) n += '政府';
+  else if (/(镇|乡)$/.test(n)) n += '人民政府';
+  else if (/街道$/.test(n)) n += '办事处';
+  else if (/(县|市|区|州|盟|旗)$/.test(n)) n += '人民政府';
+  return n;
+}
+
+/** Join a title name and a signature that overlap: 隆德县城关镇 + 城关镇人民政府 → 隆德县城关镇人民政府. */
+function merge(title: string, body: string): string {
+  if (body.includes(title)) return body;
+  for (let k = Math.min(title.length, body.length); k >= 2; k--) {
+    if (title.endsWith(body.slice(0, k))) return title + body.slice(k);
+  }
+  return '';
+}
+
+function isAgencyLine(s: string): boolean {
+  return s.length >= 3 && s.length <= 30 && BODY_SUFFIX.test(s) && !/[，,。:：;；\d]/.test(s);
+}
+
+export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear() + 1): MetaGuess {
+  const lines = paragraphs.map((p) => p.replace(/\s+/g, '')).filter((p) => p.length > 0);
+  const head = lines.slice(0, 8);
+  const evidence: MetaGuess['evidence'] = {};
+  const headText = lines.slice(0, 40).join('\n');
+  const isReport = /信息公开|政务公开/.test(headText) && /(年度报告|年报|工作报告|年度工作)/.test(headText.replace(/\n/g, ''));
+
+  // Title: the first line that names a year and 信息公开 (possibly continued on the next line).
+  let titleName = '';
+  let year: number | null = null;
+  for (let i = 0; i < head.length; i++) {
+    const l = head[i];
+    if (!/信息公开|政务公开|年报|年度报告/.test(l) || l.length > 60) continue;
+    const m = YEAR.exec(l);
+    if (!m) continue;
+    evidence.title = l + (/(报告|年报)/.test(l) ? '' : head[i + 1] ?? '');
+    year = Number(m[1]);
+    const before = l.slice(0, m.index);
+    const after = l.slice(m.index + m[0].length).replace(REPORT_SUFFIX, '');
+    titleName = (before || after).replace(/[\d年度]+$/, '');
+    evidence.yearFrom = 'title';
+    break;
+  }
+  if (year === null || year > maxYear) {
+    const period = lines.slice(0, 30).join('').match(/(?:统计|时限|期限|时间|数据)[^。]{0,20}?((?:19|20)\d{2})年1月1日/);
+    if (period) {
+      year = Number(period[1]);
+      evidence.yearFrom = 'statistics period';
+    }
+  }
+  if (year === null) {
+    const counts = new Map<number, number>();
+    for (const m of lines.slice(0, 30).join('').matchAll(/((?:19|20)\d{2})年/g)) {
+      const y = Number(m[1]);
+      if (y >= 2007 && y <= maxYear) counts.set(y, (counts.get(y) ?? 0) + 1);
+    }
+    const best = [...counts].sort((a, b) => b[1] - a[1])[0];
+    if (best) {
+      year = best[0];
+      evidence.yearFrom = 'most frequent year in the opening';
+    }
+  }
+
+  const masthead = head.slice(0, 3).find((l) => isAgencyLine(l));
+  if (masthead) evidence.masthead = masthead;
+  let signature: string | undefined;
+  for (let i = lines.length - 1; i >= Math.max(0, lines.length - 8); i--) {
+    if (isAgencyLine(lines[i])) {
+      signature = lines[i];
+      break;
+    }
+  }
+  if (signature) evidence.signature = signature;
+
+  let agency: string | null = null;
+  const name = titleName.trim();
+  for (const body of [masthead, signature]) {
+    if (!body) continue;
+    if (!name) {
+      agency = body;
+      break;
+    }
+    const merged = merge(name, body);
+    if (merged) {
+      agency = merged;
+      break;
+    }
+  }
+  if (!agency && name) agency = completeName(name);
+  if (!agency && masthead) agency = masthead;
+  return { agency, year, isReport, evidence };
+}

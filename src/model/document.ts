@@ -1,0 +1,70 @@
+/**
+ * The one document model every reader produces and the core consumes.
+ * Readers keep as much structure as they can (tables as grids, page and line
+ * positions) so that any extracted number can be traced back to its source.
+ */
+
+export type SourceFormat = 'text' | 'html' | 'pdf' | 'docx' | 'doc';
+
+/** Where something sits in the source. Every field is optional: each reader fills what it knows. */
+export interface Position {
+  /** 1-based page number (PDF). */
+  page?: number;
+  /** 1-based line number in the decoded text (text inputs, .doc text). */
+  line?: number;
+  /** x0, y0, x1, y1 in PDF user-space units, origin bottom-left (PDF). */
+  bbox?: [number, number, number, number];
+  /** Index of the table block in DocumentModel.blocks. */
+  table?: number;
+  /** 0-based row and column of a cell in its table's expanded grid. */
+  row?: number;
+  col?: number;
+  /** CSS-like path or element index for HTML/DOCX sources, when useful to a reviewer. */
+  path?: string;
+}
+
+export interface Paragraph {
+  kind: 'paragraph';
+  text: string;
+  pos: Position;
+}
+
+export interface TableCell {
+  text: string;
+  pos: Position;
+  /** Span of the original cell; a spanned-over slot of the grid repeats the origin's text with `spanOf` set. */
+  rowSpan?: number;
+  colSpan?: number;
+  /** Set on grid slots covered by a merged cell: [row, col] of the origin cell. */
+  spanOf?: [number, number];
+}
+
+/** How the table's grid was recovered; tells the core how much to trust the row/column structure. */
+export type TableOrigin =
+  | 'html'          // <table> markup (also Word-exported HTML and mammoth output)
+  | 'docx'          // Word XML
+  | 'doc'           // legacy Word cell/row marks
+  | 'text-tabs'     // tab-separated lines in a text dump
+  | 'pdf-lattice'   // ruling lines
+  | 'pdf-stream';   // text alignment
+
+export interface Table {
+  kind: 'table';
+  /** Expanded grid: rows of cells, merged cells repeated with `spanOf`. Rows may be ragged for text inputs. */
+  rows: TableCell[][];
+  pos: Position;
+  origin: TableOrigin;
+}
+
+export type Block = Paragraph | Table;
+
+export interface DocumentModel {
+  format: SourceFormat;
+  blocks: Block[];
+  /** Document title if the reader found one (HTML <title>, PDF metadata). */
+  title?: string;
+  /** Number of pages (PDF). */
+  pages?: number;
+  /** Character encoding the bytes were decoded with (text/HTML). */
+  encoding?: string;
+}

@@ -1,0 +1,88 @@
+/**
+ * Recover the table stream: flatten the document model into one token stream in reading
+ * order — labels, numbers, explicit empties and row breaks — whatever layout the tables
+ * were dumped in (a cell per line, tab rows, real grids). The aligner places this stream
+ * onto the template; keeping it linear makes every broken layout the same problem.
+ */
+import type { DocumentModel, Position } from '../model/document';
+import { normalizeText, labelKey } from '../normalize/text';
+import { parseCellValue } from '../normalize/number';
+
+export type TokenKind = 'label' | 'num' | 'empty' | 'break';
+
+export interface Token {
+  kind: TokenKind;
+  /** Normalised text. */
+  text: string;
+  /** As printed (before normalisation). */
+  raw: string;
+  pos: Position;
+  value?: number;
+  unit?: string;
+  note?: string;
+  /** Label key for fuzzy matching (labels only). */
+  key?: string;
+  /** A break token closes a row of a real grid (hard) — text dumps without row structure have none. */
+}
+
+/** Running text is not part of a table stream; short lines and cells are. */
+const MAX_LABEL_CHARS = 80;
+
+/** Page furniture that interrupts tables in text dumps of PDFs. */
+const FURNITURE = [
+  /^第?\s*\d+\s*页\s*[,/，]?\s*(共\s*\d+\s*页)?$/,
+  /^[-—–]\s*\d+\s*[-—–]$/,
+  /^\d+\s*\/\s*\d+$/,
+  /^(page|p\.)\s*\d+(\s*of\s*\d+)?$/i,
+];
+
+export function isFurniture(text: string): boolean {
+  return FURNITURE.some((re) => re.test(text));
+}
+
+export interface Normalizer {
+  (s: string): string;
+}
+
+function cellToken(raw: string, pos: Position, norm: Normalizer): Token | null {
+  const text = norm(raw);
+  if (text.length > MAX_LABEL_CHARS) return null;
+  if (text !== '' && isFurniture(text)) return null;
+  const v = parseCellValue(text);
+  if (v?.kind === 'num') {
+    const t: Token = { kind: 'num', text, raw, pos, value: v.value };
+    if (v.unit) t.unit = v.unit;
+    if (v.note) t.note = v.note;
+    return t;
+  }
+  if (v?.kind === 'empty') return { kind: 'empty', text, raw, pos };
+  const key = labelKey(text);
+  if (key === '') return { kind: 'empty', text: '', raw, pos };
+  return { kind: 'label', text, raw, pos, key };
+}
+
+/** Tokens of the whole document. `norm` converts Traditional text when the document needs it. */
+export function tokenize(doc: DocumentModel, norm: Normalizer = normalizeText): Token[] {
+  const out: Token[] = [];
+  doc.blocks.forEach((block, bi) => {
+    if (block.kind === 'paragraph') {
+      const t = cellToken(block.text, block.pos, norm);
+      if (t) out.push(t);
+      return;
+    }
+    block.rows.forEach((row, ri) => {
+      let any = false;
+      row.forEach((cell, ci) => {
+        if (cell.spanOf) return; // a merged cell counts once, at its origin
+        const pos: Position = { ...cell.pos, table: cell.pos.table ?? bi, row: cell.pos.row ?? ri, col: cell.pos.col ?? ci };
+        const t = cellToken(cell.text, pos, norm);
+        if (t) {
+          out.push(t);
+          any = true;
+        }
+      });
+      if (any) out.push({ kind: 'break', text: '', raw: '', pos: { table: bi, row: ri } });
+    });
+  });
+  return out;
+}
