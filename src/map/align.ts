@@ -38,7 +38,30 @@ const MATCH = 1;
 const SKIP_ITEM = 2;
 const SKIP_TOKEN = 3;
 
-export function align(layout: Layout, tokens: Token[]): Alignment {
+export function align(layout: Layout, allTokens: Token[]): Alignment {
+  // Labels that resemble no template label can only be skipped, at no cost: leave them out of
+  // the table so it is as small as the tables in the text, not the whole report.
+  const keep: number[] = [];
+  allTokens.forEach((t, j) => {
+    if (t.kind !== 'label') keep.push(j);
+    else {
+      const s = similarities(layout, t.key!);
+      for (let i = 0; i < s.length; i++) {
+        if (s[i] >= MIN_LABEL_SIM) {
+          keep.push(j);
+          break;
+        }
+      }
+    }
+  });
+  const inner = alignKept(layout, keep.map((j) => allTokens[j]));
+  const tokenItem = new Int32Array(allTokens.length).fill(-1);
+  keep.forEach((j, k) => (tokenItem[j] = inner.tokenItem[k]));
+  const itemToken = inner.itemToken.map((k) => (k >= 0 ? keep[k] : -1));
+  return { itemToken, tokenItem, labelSim: inner.labelSim, score: inner.score };
+}
+
+function alignKept(layout: Layout, tokens: Token[]): Alignment {
   const items = layout.items;
   const n = items.length;
   const m = tokens.length;
@@ -50,63 +73,70 @@ export function align(layout: Layout, tokens: Token[]): Alignment {
     if (it.kind === 'label') labelIndex[i] = li++;
   });
 
-  const matchScore = (it: LayoutItem, i: number, j: number): number => {
-    const t = tokens[j];
-    switch (it.kind) {
-      case 'value':
-        return t.kind === 'num' ? S.valueNum : t.kind === 'empty' ? S.valueEmpty : -Infinity;
-      case 'end':
-        return t.kind === 'break' ? S.endBreak : -Infinity;
-      case 'label': {
-        if (t.kind === 'label') {
-          const s = sims[j]![labelIndex[i]];
-          return s >= MIN_LABEL_SIM ? (it.weight * (s - 0.3)) / 0.7 : -Infinity;
-        }
-        if (it.role === 'row' || it.role === 'group') {
-          if (t.kind === 'num') return S.labelNum;
-          if (t.kind === 'empty') return S.labelEmpty;
-        }
-        return -Infinity;
+  // Per-token skip scores and kind codes, so the inner loop only reads typed arrays.
+  const KIND_LABEL = 0, KIND_NUM = 1, KIND_EMPTY = 2, KIND_BREAK = 3;
+  const tokKind = new Uint8Array(m);
+  const tokSkip = new Float64Array(m);
+  tokens.forEach((t, j) => {
+    tokKind[j] = t.kind === 'label' ? KIND_LABEL : t.kind === 'num' ? KIND_NUM : t.kind === 'empty' ? KIND_EMPTY : KIND_BREAK;
+    tokSkip[j] = t.kind === 'num' ? S.skipNum : t.kind === 'empty' ? S.skipEmpty : t.kind === 'break' ? S.skipBreak : 0;
+  });
+  const NO = -Infinity;
+  /** Scores of matching item `it` with every token (index j+1), filled per item. */
+  const ms = new Float64Array(m + 1);
+  const fillMatch = (it: LayoutItem, i: number) => {
+    if (it.kind === 'value') {
+      for (let j = 0; j < m; j++) ms[j + 1] = tokKind[j] === KIND_NUM ? S.valueNum : tokKind[j] === KIND_EMPTY ? S.valueEmpty : NO;
+    } else if (it.kind === 'end') {
+      for (let j = 0; j < m; j++) ms[j + 1] = tokKind[j] === KIND_BREAK ? S.endBreak : NO;
+    } else {
+      const li = labelIndex[i];
+      const rowLike = it.role === 'row' || it.role === 'group';
+      const w = it.weight / 0.7;
+      for (let j = 0; j < m; j++) {
+        const k = tokKind[j];
+        if (k === KIND_LABEL) {
+          const sim = sims[j]![li];
+          ms[j + 1] = sim >= MIN_LABEL_SIM ? w * (sim - 0.3) : NO;
+        } else if (rowLike && k === KIND_NUM) ms[j + 1] = S.labelNum;
+        else if (rowLike && k === KIND_EMPTY) ms[j + 1] = S.labelEmpty;
+        else ms[j + 1] = NO;
       }
     }
   };
-  const skipItem = (it: LayoutItem) => (it.kind === 'value' ? S.skipValue : 0);
-  const skipToken = (t: Token) =>
-    t.kind === 'num' ? S.skipNum : t.kind === 'empty' ? S.skipEmpty : t.kind === 'break' ? S.skipBreak : 0;
 
   const back = new Uint8Array((n + 1) * (m + 1));
   let prev = new Float64Array(m + 1);
   let cur = new Float64Array(m + 1);
   prev[0] = 0;
   for (let j = 1; j <= m; j++) {
-    prev[j] = prev[j - 1] + skipToken(tokens[j - 1]);
+    prev[j] = prev[j - 1] + tokSkip[j - 1];
     back[j] = SKIP_TOKEN;
   }
   for (let i = 1; i <= n; i++) {
     const it = items[i - 1];
-    const si = skipItem(it);
+    const si = it.kind === 'value' ? S.skipValue : 0;
+    fillMatch(it, i - 1);
+    const rowBase = i * (m + 1);
     cur[0] = prev[0] + si;
-    back[i * (m + 1)] = SKIP_ITEM;
+    back[rowBase] = SKIP_ITEM;
     for (let j = 1; j <= m; j++) {
       let best = prev[j] + si;
       let move = SKIP_ITEM;
-      const st = cur[j - 1] + skipToken(tokens[j - 1]);
+      const st = cur[j - 1] + tokSkip[j - 1];
       if (st > best) {
         best = st;
         move = SKIP_TOKEN;
       }
-      const ms = matchScore(it, i - 1, j - 1);
-      if (ms !== -Infinity) {
-        const v = prev[j - 1] + ms;
-        // On a tie prefer skipping this item: traced back from the end, that puts each token on
-        // the earliest slot that fits, i.e. right after its label, not in a later table.
-        if (v > best) {
-          best = v;
-          move = MATCH;
-        }
+      // On a tie prefer skipping this item: traced back from the end, that puts each token on
+      // the earliest slot that fits, i.e. right after its label, not in a later table.
+      const v = prev[j - 1] + ms[j];
+      if (v > best) {
+        best = v;
+        move = MATCH;
       }
       cur[j] = best;
-      back[i * (m + 1) + j] = move;
+      back[rowBase + j] = move;
     }
     const tmp = prev;
     prev = cur;

@@ -148,7 +148,22 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     const anchored = labelSim >= ANCHOR_SIM;
     if (anchored) anchoredRows++;
 
-    if (allTaken && !stray && !numInLabel) {
+    // A printed empty in a slot is only trusted where the source had a real grid row (HTML,
+    // Word, tab rows): there the blank sits in its own cell. In a one-cell-per-line dump a blank
+    // line may be a placeholder, and the row's numbers may belong one slot over.
+    let emptyTaken = false;
+    let sameGridRow = true;
+    let gridRow: string | undefined;
+    for (const i of slots) {
+      const j = al.itemToken[i];
+      if (j < 0) continue;
+      const pos = tokens[j].pos;
+      if (tokens[j].kind === 'empty') emptyTaken = true;
+      const where = pos.table !== undefined && pos.row !== undefined ? `${pos.table}:${pos.row}` : undefined;
+      if (!where || (gridRow !== undefined && where !== gridRow)) sameGridRow = false;
+      gridRow = where;
+    }
+    if (allTaken && !stray && !numInLabel && (!emptyTaken || sameGridRow)) {
       let placement: Placement = anchored ? 'anchored' : 'ordered';
       if (!anchored) {
         // Bounded: the nearest anchors on both sides enclose an exact run (every slot taken, no stray number).

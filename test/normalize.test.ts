@@ -1,0 +1,29 @@
+import { normalizeText, labelKey, looksTraditional, toSimplified } from '../src/normalize/text';
+import { parseCellValue } from '../src/normalize/number';
+
+test('full-width digits and punctuation, spaced CJK, digit-CJK spacing', () => {
+  expect(normalizeText('（一）１２３')).toBe('(一)123');
+  expect(normalizeText('结 果 维 持')).toBe('结果维持');
+  expect(normalizeText('开城镇 2020 年政府信息公开')).toBe('开城镇2020年政府信息公开');
+  expect(normalizeText('\u3000 本年新\u00a0制作数量 ')).toBe('本年新制作数量');
+  expect(labelKey('（二）部分公开（区分处理的，只计这一情形，不计其他情形）')).toBe('二部分公开区分处理的只计这一情形不计其他情形');
+});
+
+test('Traditional → Simplified, including phrases', () => {
+  const t = '政府資訊公開工作年度報告 本年新收政府信息公開申請數量 結果維持';
+  expect(looksTraditional(t)).toBe(true);
+  expect(looksTraditional('政府信息公开工作年度报告')).toBe(false);
+  expect(toSimplified(t)).toBe('政府信息公开工作年度报告 本年新收政府信息公开申请数量 结果维持');
+});
+
+test('cell values: numbers with separators, units, signs; explicit empties', () => {
+  expect(parseCellValue('1,234')).toEqual({ kind: 'num', value: 1234 });
+  expect(parseCellValue('251000元')).toEqual({ kind: 'num', value: 251000, unit: '元' });
+  expect(parseCellValue('12.5万元')).toEqual({ kind: 'num', value: 12.5, unit: '万元' });
+  expect(parseCellValue('-3')).toEqual({ kind: 'num', value: -3 });
+  expect(parseCellValue(normalizeText('１２'))).toEqual({ kind: 'num', value: 12 });
+  expect(parseCellValue('3件')).toEqual({ kind: 'num', value: 3, unit: '件' });
+  for (const e of ['', '—', '/', '无', '-']) expect(parseCellValue(e)).toEqual({ kind: 'empty', empty: e });
+  expect(parseCellValue('行政许可')).toBeNull();
+  expect(parseCellValue('1 2')?.kind).toBe('num');
+});
