@@ -54,10 +54,42 @@ function distinctiveFound(l: Layout, al: Alignment): number {
   return n;
 }
 
+/** Anchor quality for a table to count as present. */
+const TABLE_ANCHOR_SIM = 0.6;
+
+/**
+ * Section 二 sub-tables that took numbers although none of their labels (title, headers, row
+ * labels) is in the source: such a table is absent, and its slots only soak up a neighbour's
+ * numbers (no identity would catch that in section 二). Returns their items, or null if none.
+ */
+function absentTables(l: Layout, al: Alignment): Uint8Array | null {
+  const byTable = new Map<string, number[]>();
+  l.items.forEach((it, i) => {
+    const table = l.rows[it.row].table;
+    if (!table.startsWith('s2.') || (it.kind === 'label' && it.role === 'section')) return;
+    byTable.set(table, [...(byTable.get(table) ?? []), i]);
+  });
+  let out: Uint8Array | null = null;
+  for (const items of byTable.values()) {
+    const anchored = items.some((i) => l.items[i].kind === 'label' && al.labelSim[i] >= TABLE_ANCHOR_SIM);
+    const tookValues = items.some((i) => l.items[i].kind === 'value' && al.itemToken[i] >= 0);
+    if (anchored || !tookValues) continue;
+    out ??= new Uint8Array(l.items.length);
+    for (const i of items) out[i] = 1;
+  }
+  return out;
+}
+
+function alignTemplate(l: Layout, tokens: Token[]): Alignment {
+  const first = align(l, tokens);
+  const absent = absentTables(l, first);
+  return absent ? align(l, tokens, absent) : first;
+}
+
 export function detectAndMap(tokens: Token[]): Detection {
   const runs = TEMPLATES.map((t) => {
     const l = layout(t);
-    const al = align(l, tokens);
+    const al = alignTemplate(l, tokens);
     return { t, l, al, distinct: distinctiveFound(l, al) };
   });
   runs.sort((a, b) => b.distinct - a.distinct || b.al.score - a.al.score);

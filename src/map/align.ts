@@ -38,7 +38,11 @@ const MATCH = 1;
 const SKIP_ITEM = 2;
 const SKIP_TOKEN = 3;
 
-export function align(layout: Layout, allTokens: Token[]): Alignment {
+/**
+ * `disabled` marks layout items that may take nothing (tables judged absent): their slots are
+ * skipped at no cost.
+ */
+export function align(layout: Layout, allTokens: Token[], disabled?: Uint8Array): Alignment {
   // Labels that resemble no template label can only be skipped, at no cost: leave them out of
   // the table so it is as small as the tables in the text, not the whole report.
   const keep: number[] = [];
@@ -54,14 +58,14 @@ export function align(layout: Layout, allTokens: Token[]): Alignment {
       }
     }
   });
-  const inner = alignKept(layout, keep.map((j) => allTokens[j]));
+  const inner = alignKept(layout, keep.map((j) => allTokens[j]), disabled);
   const tokenItem = new Int32Array(allTokens.length).fill(-1);
   keep.forEach((j, k) => (tokenItem[j] = inner.tokenItem[k]));
   const itemToken = inner.itemToken.map((k) => (k >= 0 ? keep[k] : -1));
   return { itemToken, tokenItem, labelSim: inner.labelSim, score: inner.score };
 }
 
-function alignKept(layout: Layout, tokens: Token[]): Alignment {
+function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alignment {
   const items = layout.items;
   const n = items.length;
   const m = tokens.length;
@@ -77,6 +81,7 @@ function alignKept(layout: Layout, tokens: Token[]): Alignment {
   const KIND_LABEL = 0, KIND_NUM = 1, KIND_EMPTY = 2, KIND_BREAK = 3;
   const tokKind = new Uint8Array(m);
   const tokSkip = new Float64Array(m);
+
   tokens.forEach((t, j) => {
     tokKind[j] = t.kind === 'label' ? KIND_LABEL : t.kind === 'num' ? KIND_NUM : t.kind === 'empty' ? KIND_EMPTY : KIND_BREAK;
     tokSkip[j] = t.kind === 'num' ? S.skipNum : t.kind === 'empty' ? S.skipEmpty : t.kind === 'break' ? S.skipBreak : 0;
@@ -86,7 +91,10 @@ function alignKept(layout: Layout, tokens: Token[]): Alignment {
   const ms = new Float64Array(m + 1);
   const fillMatch = (it: LayoutItem, i: number) => {
     if (it.kind === 'value') {
-      for (let j = 0; j < m; j++) ms[j + 1] = tokKind[j] === KIND_NUM ? S.valueNum : tokKind[j] === KIND_EMPTY ? S.valueEmpty : NO;
+      for (let j = 0; j < m; j++) {
+        const k = tokKind[j];
+        ms[j + 1] = k === KIND_NUM ? S.valueNum : k === KIND_EMPTY ? S.valueEmpty : NO;
+      }
     } else if (it.kind === 'end') {
       for (let j = 0; j < m; j++) ms[j + 1] = tokKind[j] === KIND_BREAK ? S.endBreak : NO;
     } else {
@@ -115,8 +123,10 @@ function alignKept(layout: Layout, tokens: Token[]): Alignment {
   }
   for (let i = 1; i <= n; i++) {
     const it = items[i - 1];
-    const si = it.kind === 'value' ? S.skipValue : 0;
-    fillMatch(it, i - 1);
+    const off = disabled?.[i - 1] === 1;
+    const si = it.kind === 'value' && !off ? S.skipValue : 0;
+    if (off) ms.fill(NO);
+    else fillMatch(it, i - 1);
     const rowBase = i * (m + 1);
     cur[0] = prev[0] + si;
     back[rowBase] = SKIP_ITEM;

@@ -43,6 +43,21 @@ export function solveOne(id: Identity, values: Values): { key: string; value: nu
 }
 
 /**
+ * Counts are never negative, so when the unknowns of an identity all stand on one side and the
+ * known figures already balance, every unknown is 0 (a printed total of 0 over blank cells).
+ */
+export function zeroSum(id: Identity, values: Values): string[] | null {
+  const ev = evaluate(id, values);
+  if (ev.state !== 'unknown') return null;
+  const unknownLeft = id.lhs.filter((k) => ev.missing.includes(k));
+  const unknownRight = id.rhs.filter((k) => ev.missing.includes(k));
+  if (unknownLeft.length && unknownRight.length) return null;
+  const known = (side: string[]) => side.reduce((s, k) => s + ((values.get(k) as number | null) ?? 0), 0);
+  const gap = unknownLeft.length ? known(id.rhs) - known(id.lhs) : known(id.lhs) - known(id.rhs);
+  return Math.abs(gap) < EPS ? ev.missing : null;
+}
+
+/**
  * Fill unknowns that the identities determine, repeatedly. Only keys for which `may(key)` is
  * true are filled. Returns the keys filled with the identity that gave each, or null on a
  * contradiction (an identity with one unknown whose solution is not a valid count) when strict;
@@ -54,6 +69,15 @@ export function propagate(ids: Identity[], values: Values, may: (key: string) =>
   while (changed) {
     changed = false;
     for (const id of ids) {
+      const zeros = zeroSum(id, values);
+      if (zeros && zeros.length > 1 && zeros.every(may)) {
+        for (const k of zeros) {
+          values.set(k, 0);
+          filled.set(k, id.id);
+        }
+        changed = true;
+        continue;
+      }
       const ev = evaluate(id, values);
       if (ev.state !== 'unknown' || ev.missing.length !== 1 || !may(ev.missing[0])) continue;
       const s = solveOne(id, values);

@@ -22,7 +22,6 @@ export interface Token {
   note?: string;
   /** Label key for fuzzy matching (labels only). */
   key?: string;
-  /** A break token closes a row of a real grid (hard) — text dumps without row structure have none. */
 }
 
 /** Running text is not part of a table stream; short lines and cells are. */

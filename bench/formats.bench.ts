@@ -1,0 +1,68 @@
+/**
+ * PDF reader benchmark: documents and pages per second in one process over the PDF fixtures
+ * (test/fixtures/files/pdf, readable ones only), the reader alone and the whole pipeline, and
+ * poppler's `pdftotext -layout` over the same files in the same run (one process per file, as a
+ * shell-out would be), so the figures compare as a ratio on a noisy or shared machine.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { readPdfBytes } from '../src/read/pdf';
+import { extractBytes } from '../src/pipeline/extract';
+
+function repoRoot(): string {
+  let d = __dirname;
+  while (!fs.existsSync(path.join(d, 'package.json')) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run() {
+  const dir = path.join(repoRoot(), 'test/fixtures/files/pdf');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort()
+    .filter((f) => !JSON.parse(fs.readFileSync(path.join(dir, f.replace(/\.pdf$/, '.expected.json')), 'utf8')).error);
+  const docs = files.map((f) => ({ name: f, bytes: new Uint8Array(fs.readFileSync(path.join(dir, f))) }));
+  let pages = 0;
+  for (const d of docs) pages += (await readPdfBytes(d.bytes)).pages ?? 0; // warm-up
+  const rounds = 3;
+  const reader: number[] = [];
+  const pipeline: number[] = [];
+  const poppler: number[] = [];
+  let havePoppler = true;
+  for (let r = 0; r < rounds; r++) {
+    let t = performance.now();
+    for (const d of docs) await readPdfBytes(d.bytes);
+    reader.push((performance.now() - t) / 1000);
+    t = performance.now();
+    for (const d of docs) await extractBytes(d.bytes, { path: d.name });
+    pipeline.push((performance.now() - t) / 1000);
+    if (havePoppler) {
+      try {
+        t = performance.now();
+        for (const f of files) execFileSync('pdftotext', ['-layout', path.join(dir, f), '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        poppler.push((performance.now() - t) / 1000);
+      } catch {
+        havePoppler = false;
+      }
+    }
+  }
+  const rs = median(reader);
+  const ps = median(pipeline);
+  const result: Record<string, unknown> = {
+    docs: docs.length,
+    pages,
+    mb: Number((docs.reduce((a, d) => a + d.bytes.length, 0) / 2 ** 20).toFixed(2)),
+    reader: { docsPerSec: +(docs.length / rs).toFixed(2), pagesPerSec: +(pages / rs).toFixed(1), msPerDoc: +((rs * 1000) / docs.length).toFixed(0) },
+    pipeline: { docsPerSec: +(docs.length / ps).toFixed(2), pagesPerSec: +(pages / ps).toFixed(1) },
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  if (havePoppler && poppler.length) {
+    const pp = median(poppler);
+    result.pdftotext = { docsPerSec: +(docs.length / pp).toFixed(2), pagesPerSec: +(pages / pp).toFixed(1) };
+    /** Reader time ÷ pdftotext time over the same files (>1: slower than poppler). */
+    result.readerVsPdftotext = +(rs / pp).toFixed(2);
+  }
+  return result;
+}

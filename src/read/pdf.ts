@@ -1,0 +1,208 @@
+/**
+ * The PDF reader: pdf.js (pdfjs-dist 5.6.205, legacy build, no worker thread) → document model.
+ *
+ * Per page: text items with boxes; ruling lines from the operator list → lattice tables (merged
+ * cells included), text placed by cell geometry; the remaining lines lose page furniture (page
+ * numbers, running headers/footers), then borderless tables are found from column alignment
+ * (stream), and what is left becomes paragraphs in reading order. Tables and paragraphs that run
+ * over a page break are joined (repeated header rows dropped).
+ *
+ * Failures: encrypted → pdf_encrypted; no (usable) text layer → pdf_no_text_layer; anything pdf.js
+ * cannot parse → pdf_corrupt; over the time budget → timeout. Pages past `maxPages` are not read.
+ */
+import * as path from 'path';
+import type { Block, DocumentModel } from '../model/document';
+import { ExtractError } from '../errors';
+import type { Reader } from './types';
+import { loadPdfjs, pdfjsDir } from './pdf/pdfjs';
+import type { TItem } from './pdf/geom';
+import { type RawTextItem, type Line, toItems, toLines } from './pdf/text';
+import { type OpList, extractRules } from './pdf/rules';
+import { type PTable, buildLattice, findGrids } from './pdf/lattice';
+import { findStreamTables } from './pdf/stream';
+import { findFurniture } from './pdf/furniture';
+import { type PBlock, bodyMargins, joinPages, order, toModelParagraph, toModelTable, toParagraphs } from './pdf/assemble';
+
+export interface PdfOptions {
+  /** Pages read at most (later pages are ignored). */
+  maxPages?: number;
+  /** Time budget for the whole document, in milliseconds. */
+  timeoutMs?: number;
+  name?: string;
+}
+
+export const PDF_DEFAULTS = { maxPages: 300, timeoutMs: 60_000 };
+
+export const readPdf: Reader = (input) => readPdfBytes(input.bytes, { name: input.name });
+
+interface PageData {
+  page: number;
+  height: number;
+  tables: PTable[];
+  lines: Line[];
+  chars: number;
+  badChars: number;
+}
+
+/** pdf.js errors that mean the file itself is broken. */
+function classify(e: unknown, name: string): ExtractError {
+  if (e instanceof ExtractError) return e;
+  const err = e as { name?: string; message?: string };
+  if (err?.name === 'PasswordException') return new ExtractError('pdf_encrypted', `${name}: the PDF is password-protected`);
+  return new ExtractError('pdf_corrupt', `${name}: pdf.js cannot read the file (${err?.name ?? 'Error'}: ${err?.message ?? String(e)})`);
+}
+
+export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Promise<DocumentModel> {
+  const maxPages = opts.maxPages ?? PDF_DEFAULTS.maxPages;
+  const timeoutMs = opts.timeoutMs ?? PDF_DEFAULTS.timeoutMs;
+  const name = opts.name ?? 'pdf';
+  const deadline = Date.now() + timeoutMs;
+  const lib = await loadPdfjs();
+  const dir = pdfjsDir();
+
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ExtractError('timeout', `${name}: PDF not read within ${timeoutMs} ms`)), timeoutMs);
+  });
+  timedOut.catch(() => undefined);
+  const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, timedOut]);
+
+  const task = lib.getDocument({
+    data: new Uint8Array(bytes), // pdf.js may take ownership of the buffer
+    cMapUrl: path.join(dir, 'cmaps') + path.sep,
+    cMapPacked: true,
+    standardFontDataUrl: path.join(dir, 'standard_fonts') + path.sep,
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    stopAtErrors: false,
+    verbosity: 0,
+  });
+  try {
+    let doc;
+    try {
+      doc = await within(task.promise);
+    } catch (e) {
+      throw classify(e, name);
+    }
+    const numPages = doc.numPages;
+    const n = Math.min(numPages, maxPages);
+    const pages: PageData[] = [];
+    let pageErrors = 0;
+    let firstError: unknown;
+    for (let p = 1; p <= n; p++) {
+      if (Date.now() > deadline) throw new ExtractError('timeout', `${name}: PDF not read within ${timeoutMs} ms (stopped at page ${p} of ${numPages})`);
+      try {
+        pages.push(await within(readPage(lib, doc, p)));
+      } catch (e) {
+        if (e instanceof ExtractError) throw e;
+        pageErrors++;
+        firstError ??= e;
+        pages.push({ page: p, height: 0, tables: [], lines: [], chars: 0, badChars: 0 });
+      }
+    }
+    const chars = pages.reduce((a, p) => a + p.chars, 0);
+    const bad = pages.reduce((a, p) => a + p.badChars, 0);
+    if (pageErrors > 0 && (pageErrors === n || chars === 0)) throw classify(firstError, name);
+    if (chars < 20) {
+      throw new ExtractError('pdf_no_text_layer', `${name}: no text layer (${chars} characters in ${n} pages; a scanned document?)`);
+    }
+    if (bad > 0.5 * chars) {
+      throw new ExtractError('pdf_no_text_layer', `${name}: the text layer is unusable (${bad} of ${chars} characters have no Unicode mapping)`);
+    }
+    if (pageErrors > 0 && !hasEof(bytes)) throw classify(firstError, name);
+
+    const model = assemble(pages);
+    model.pages = numPages;
+    try {
+      const meta = await within(doc.getMetadata());
+      const title = (meta.info as { Title?: unknown } | undefined)?.Title;
+      if (typeof title === 'string' && title.trim()) model.title = title.trim();
+    } catch {
+      /* metadata is optional */
+    }
+    return model;
+  } finally {
+    clearTimeout(timer);
+    await task.destroy().catch(() => undefined);
+  }
+}
+
+/** A PDF that ends without %%EOF near its end was cut short. */
+function hasEof(bytes: Uint8Array): boolean {
+  const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2048))).toString('latin1');
+  return tail.includes('%%EOF');
+}
+
+type PdfJsLib = Awaited<ReturnType<typeof loadPdfjs>>;
+type PdfDoc = Awaited<ReturnType<PdfJsLib['getDocument']>['promise']>;
+
+async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number): Promise<PageData> {
+  const page = await doc.getPage(p);
+  try {
+    const height = page.view[3] - page.view[1];
+    const tc = await page.getTextContent();
+    const raw = tc.items.filter((i): i is typeof i & RawTextItem => 'str' in i) as unknown as RawTextItem[];
+    const items = toItems(raw);
+    let chars = 0;
+    let badChars = 0;
+    for (const it of items) {
+      for (const ch of it.str) {
+        if (/\s/.test(ch)) continue;
+        chars++;
+        if (/[\ue000-\uf8ff\ufffd\u0000-\u001f]/.test(ch)) badChars++;
+      }
+    }
+    const tables: PTable[] = [];
+    let rest: TItem[] = items;
+    if (items.length > 0) {
+      const ops = (await page.getOperatorList()) as unknown as OpList;
+      const rules = extractRules(ops, lib.OPS as unknown as Record<string, number>);
+      const grids = findGrids(rules).sort((a, b) => b.bbox[3] - a.bbox[3]);
+      for (const g of grids) {
+        const built = buildLattice(g, rest, p);
+        if (!built) continue;
+        // a table must hold some text; an empty frame is decoration
+        if (!built.table.cells.some((c) => c.text)) continue;
+        tables.push(built.table);
+        rest = rest.filter((i) => !built.used.has(i));
+      }
+    }
+    return { page: p, height, tables, lines: toLines(rest), chars, badChars };
+  } finally {
+    page.cleanup();
+  }
+}
+
+/** Pages → document model: furniture, stream tables, paragraphs, reading order, joins. */
+export function assemble(pages: PageData[]): DocumentModel {
+  const drops = findFurniture(pages.map((p) => ({ page: p.page, height: p.height, lines: p.lines, tables: p.tables.map((t) => t.bbox) })));
+  const bodyLines = pages.map((p, i) => p.lines.filter((l) => !drops[i].has(l)));
+  const perPage: PBlock[][] = [];
+  const margins = bodyMargins(bodyLines.flat());
+  pages.forEach((p, i) => {
+    const stream = findStreamTables(bodyLines[i], p.page);
+    const blocks: PBlock[] = [
+      ...p.tables.map((t) => ({ kind: 'table' as const, table: t })),
+      ...stream.tables.map((s) => ({ kind: 'table' as const, table: s.table })),
+    ];
+    // paragraphs never run across a table
+    const tableBoxes = blocks.map((b) => (b.kind === 'table' ? b.table.bbox : null)).filter((b) => b !== null);
+    let group: Line[] = [];
+    const flush = () => {
+      blocks.push(...toParagraphs(group, p.page, margins));
+      group = [];
+    };
+    let prev: Line | null = null;
+    for (const l of stream.rest) {
+      if (prev && tableBoxes.some((t) => t[3] <= prev!.y0 + 1 && t[1] >= l.y1 - 1)) flush();
+      group.push(l);
+      prev = l;
+    }
+    flush();
+    perPage.push(order(blocks));
+  });
+  const joined = joinPages(perPage);
+  const blocks: Block[] = joined.map((b, index) => (b.kind === 'table' ? toModelTable(b.table, index) : toModelParagraph(b)));
+  return { format: 'pdf', blocks };
+}
