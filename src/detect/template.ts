@@ -81,9 +81,17 @@ function absentTables(l: Layout, al: Alignment): Uint8Array | null {
 }
 
 function alignTemplate(l: Layout, tokens: Token[]): Alignment {
-  const first = align(l, tokens);
-  const absent = absentTables(l, first);
-  return absent ? align(l, tokens, absent) : first;
+  let al = align(l, tokens);
+  let disabled: Uint8Array | null = null;
+  // Disabling one absent table can push its numbers into the next absent one: repeat (bounded).
+  for (let pass = 0; pass < 4; pass++) {
+    const absent = absentTables(l, al);
+    if (!absent) break;
+    if (disabled) for (let i = 0; i < absent.length; i++) absent[i] |= disabled[i];
+    disabled = absent;
+    al = align(l, tokens, disabled);
+  }
+  return al;
 }
 
 export function detectAndMap(tokens: Token[]): Detection {

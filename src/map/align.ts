@@ -8,20 +8,23 @@
 import type { Layout, LayoutItem } from '../grid/layout';
 import type { Token } from '../recover/tokens';
 import { similarities } from './similarity';
+import { TRUE_GRIDS } from '../recover/tokens';
 
 /** Below this a label is not considered the same label at all. */
 export const MIN_LABEL_SIM = 0.5;
 
+/** Scores in thousandths, kept integral so that equal alternatives tie exactly (see the tie rule below). */
 const S = {
-  valueNum: 1,
-  valueEmpty: 0.7,
-  labelNum: 0.3, // a number sitting in a row-label cell (labels lost, numbers shifted)
-  labelEmpty: 0.02, // a blank row-label cell
-  endBreak: 0.4,
-  skipValue: -0.4, // a slot with no number: a missing cell or table
-  skipNum: -0.6, // a number with no slot: stray or shifted
-  skipEmpty: -0.02,
-  skipBreak: -0.05,
+  valueNum: 1000,
+  valueEmpty: 700, // a blank cell of a true grid (HTML, Word, ruled PDF) in a value slot
+  valueEmptyText: -500, // a blank in a text dump: more likely a lost label cell than a value
+  labelNum: 300, // a number sitting in a row-label cell (labels lost, numbers shifted)
+  labelEmpty: 20, // a blank row-label cell
+  endBreak: 400,
+  skipValue: -400, // a slot with no number: a missing cell or table
+  skipNum: -600, // a number with no slot: stray or shifted
+  skipEmpty: -20,
+  skipBreak: -50,
 };
 
 export interface Alignment {
@@ -78,12 +81,16 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
   });
 
   // Per-token skip scores and kind codes, so the inner loop only reads typed arrays.
-  const KIND_LABEL = 0, KIND_NUM = 1, KIND_EMPTY = 2, KIND_BREAK = 3;
+  const KIND_LABEL = 0, KIND_NUM = 1, KIND_EMPTY = 2, KIND_BREAK = 3, KIND_EMPTY_TEXT = 4;
   const tokKind = new Uint8Array(m);
   const tokSkip = new Float64Array(m);
 
   tokens.forEach((t, j) => {
-    tokKind[j] = t.kind === 'label' ? KIND_LABEL : t.kind === 'num' ? KIND_NUM : t.kind === 'empty' ? KIND_EMPTY : KIND_BREAK;
+    tokKind[j] =
+      t.kind === 'label' ? KIND_LABEL
+      : t.kind === 'num' ? KIND_NUM
+      : t.kind === 'empty' ? (t.origin && TRUE_GRIDS.has(t.origin) ? KIND_EMPTY : KIND_EMPTY_TEXT)
+      : KIND_BREAK;
     tokSkip[j] = t.kind === 'num' ? S.skipNum : t.kind === 'empty' ? S.skipEmpty : t.kind === 'break' ? S.skipBreak : 0;
   });
   const NO = -Infinity;
@@ -93,21 +100,21 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
     if (it.kind === 'value') {
       for (let j = 0; j < m; j++) {
         const k = tokKind[j];
-        ms[j + 1] = k === KIND_NUM ? S.valueNum : k === KIND_EMPTY ? S.valueEmpty : NO;
+        ms[j + 1] = k === KIND_NUM ? S.valueNum : k === KIND_EMPTY ? S.valueEmpty : k === KIND_EMPTY_TEXT ? S.valueEmptyText : NO;
       }
     } else if (it.kind === 'end') {
       for (let j = 0; j < m; j++) ms[j + 1] = tokKind[j] === KIND_BREAK ? S.endBreak : NO;
     } else {
       const li = labelIndex[i];
       const rowLike = it.role === 'row' || it.role === 'group';
-      const w = it.weight / 0.7;
+      const w = (1000 * it.weight) / 0.7;
       for (let j = 0; j < m; j++) {
         const k = tokKind[j];
         if (k === KIND_LABEL) {
           const sim = sims[j]![li];
-          ms[j + 1] = sim >= MIN_LABEL_SIM ? w * (sim - 0.3) : NO;
+          ms[j + 1] = sim >= MIN_LABEL_SIM ? Math.round(w * (sim - 0.3)) : NO;
         } else if (rowLike && k === KIND_NUM) ms[j + 1] = S.labelNum;
-        else if (rowLike && k === KIND_EMPTY) ms[j + 1] = S.labelEmpty;
+        else if (rowLike && (k === KIND_EMPTY || k === KIND_EMPTY_TEXT)) ms[j + 1] = S.labelEmpty;
         else ms[j + 1] = NO;
       }
     }
@@ -152,7 +159,7 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
     prev = cur;
     cur = tmp;
   }
-  const score = prev[m];
+  const score = prev[m] / 1000;
 
   const itemToken = new Int32Array(n).fill(-1);
   const tokenItem = new Int32Array(m).fill(-1);

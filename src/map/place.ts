@@ -8,7 +8,7 @@
  */
 import type { Layout, LayoutRow } from '../grid/layout';
 import { identitiesByKey, identities, type Identity } from '../grid/identities';
-import type { Token } from '../recover/tokens';
+import { TRUE_GRIDS, type Token } from '../recover/tokens';
 import { unitFactor } from '../normalize/number';
 import type { Alignment } from './align';
 import { evaluate, propagate, type Values } from './solve';
@@ -53,6 +53,7 @@ export interface Mapping {
 export const COLUMN_UNITS: Record<string, string> = { 's2.fees.amount': '万元', 's2.procurement.amount': '万元' };
 
 const ANCHOR_SIM = 0.6;
+
 const MAX_CANDIDATES = 4000;
 
 function combinations(n: number, k: number, cap: number): number[][] {
@@ -148,9 +149,9 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     const anchored = labelSim >= ANCHOR_SIM;
     if (anchored) anchoredRows++;
 
-    // A printed empty in a slot is only trusted where the source had a real grid row (HTML,
-    // Word, tab rows): there the blank sits in its own cell. In a one-cell-per-line dump a blank
-    // line may be a placeholder, and the row's numbers may belong one slot over.
+    // A printed empty in a slot is only trusted where the source had a true grid (HTML, Word,
+    // ruled PDF): there the blank sits in its own cell. In text dumps (a cell per line, tab rows)
+    // a blank may be a placeholder or a lost label cell, and the numbers may belong one slot over.
     let emptyTaken = false;
     let sameGridRow = true;
     let gridRow: string | undefined;
@@ -159,7 +160,8 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       if (j < 0) continue;
       const pos = tokens[j].pos;
       if (tokens[j].kind === 'empty') emptyTaken = true;
-      const where = pos.table !== undefined && pos.row !== undefined ? `${pos.table}:${pos.row}` : undefined;
+      const trueGrid = tokens[j].origin !== undefined && TRUE_GRIDS.has(tokens[j].origin!);
+      const where = trueGrid && pos.table !== undefined && pos.row !== undefined ? `${pos.table}:${pos.row}` : undefined;
       if (!where || (gridRow !== undefined && where !== gridRow)) sameGridRow = false;
       gridRow = where;
     }

@@ -10,7 +10,27 @@ interface Index {
   /** char → list of [labelIndex, count] */
   postings: Map<string, Array<[number, number]>>;
   lengths: number[];
+  enumerators: (string | null)[];
   cache: Map<string, Float32Array>;
+}
+
+/**
+ * The enumerator a label starts with — 第二十条第（六）项 → 'title:六', （三）不予公开 → 'cn:三',
+ * 2.重复申请 → 'num:2' — from its key (punctuation already removed). Two labels whose
+ * enumerators are of the same kind but differ are different labels, however alike the rest.
+ */
+export function enumerator(key: string): string | null {
+  let m = /^第二十条第([一二三四五六七八九十]+)/.exec(key);
+  if (m) return 'title:' + m[1];
+  m = /^([一二三四五六七八九十]+)(?=[^一二三四五六七八九十])/.exec(key);
+  if (m) return 'cn:' + m[1];
+  m = /^(\d+)(?=\D)/.exec(key);
+  if (m) return 'num:' + m[1];
+  return null;
+}
+
+function conflict(a: string | null, b: string | null): boolean {
+  return !!a && !!b && a.slice(0, a.indexOf(':')) === b.slice(0, b.indexOf(':')) && a !== b;
 }
 
 const indexes = new WeakMap<Layout, Index>();
@@ -26,15 +46,17 @@ function indexFor(layout: Layout): Index {
   if (idx) return idx;
   const postings = new Map<string, Array<[number, number]>>();
   const lengths: number[] = [];
+  const enumerators: (string | null)[] = [];
   layout.labels.forEach((l, i) => {
     lengths.push(Array.from(l.key).length);
+    enumerators.push(enumerator(l.key));
     for (const [ch, n] of counts(l.key)) {
       const list = postings.get(ch) ?? [];
       list.push([i, n]);
       postings.set(ch, list);
     }
   });
-  idx = { postings, lengths, cache: new Map() };
+  idx = { postings, lengths, enumerators, cache: new Map() };
   indexes.set(layout, idx);
   return idx;
 }
@@ -52,7 +74,10 @@ export function similarities(layout: Layout, key: string): Float32Array {
     if (!list) continue;
     for (const [li, m] of list) common[li] += Math.min(n, m);
   }
-  for (let i = 0; i < common.length; i++) common[i] = (2 * common[i]) / (len + idx.lengths[i]);
+  const e = enumerator(key);
+  for (let i = 0; i < common.length; i++) {
+    common[i] = conflict(e, idx.enumerators[i]) ? 0 : (2 * common[i]) / (len + idx.lengths[i]);
+  }
   if (idx.cache.size > 50000) idx.cache.clear();
   idx.cache.set(key, common);
   return common;

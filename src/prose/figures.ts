@@ -65,8 +65,8 @@ function toNumber(s: string): number {
 export function sentences(paragraphs: string[]): string[] {
   const out: string[] = [];
   for (const p of paragraphs) {
-    // Table cells dumped one per line are short; running text is not.
-    if (p.length < 12) continue;
+    // Table cells dumped one per line are short (and hold no sentence); running text is not.
+    if (p.length < 6) continue;
     for (const s of p.split(/[。;；!?！？\n]/)) {
       const t = s.trim();
       if (t.length >= 4) out.push(t);

@@ -4,7 +4,7 @@
  * were dumped in (a cell per line, tab rows, real grids). The aligner places this stream
  * onto the template; keeping it linear makes every broken layout the same problem.
  */
-import type { DocumentModel, Position } from '../model/document';
+import type { DocumentModel, Position, TableOrigin } from '../model/document';
 import { normalizeText, labelKey } from '../normalize/text';
 import { parseCellValue } from '../normalize/number';
 
@@ -22,7 +22,12 @@ export interface Token {
   note?: string;
   /** Label key for fuzzy matching (labels only). */
   key?: string;
+  /** For table cells: how the table's grid was recovered. */
+  origin?: TableOrigin;
 }
+
+/** Table origins whose cells keep their columns: a blank there is a real empty cell. */
+export const TRUE_GRIDS: ReadonlySet<string> = new Set(['html', 'docx', 'doc', 'pdf-lattice']);
 
 /** Running text is not part of a table stream; short lines and cells are. */
 const MAX_LABEL_CHARS = 80;
@@ -76,6 +81,7 @@ export function tokenize(doc: DocumentModel, norm: Normalizer = normalizeText): 
         const pos: Position = { ...cell.pos, table: cell.pos.table ?? bi, row: cell.pos.row ?? ri, col: cell.pos.col ?? ci };
         const t = cellToken(cell.text, pos, norm);
         if (t) {
+          t.origin = block.origin;
           out.push(t);
           any = true;
         }
