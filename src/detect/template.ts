@@ -94,8 +94,29 @@ function alignTemplate(l: Layout, tokens: Token[]): Alignment {
   return al;
 }
 
+/** Distinctive labels of `t` present among the tokens, without aligning (order ignored). */
+function distinctivePresent(t: TableTemplate, tokens: Token[]): number {
+  const l = layout(t);
+  const labelIdx = new Map<number, number>();
+  l.labels.forEach((lab, li) => labelIdx.set(l.items.indexOf(lab), li));
+  const want = [...distinctiveItems(t)].map((i) => labelIdx.get(i)!);
+  const found = new Set<number>();
+  for (const tok of tokens) {
+    if (tok.kind !== 'label') continue;
+    const sims = similarities(l, tok.key!);
+    for (const li of want) if (sims[li] >= PRESENT_SIM) found.add(li);
+  }
+  return found.size;
+}
+
+/** Clear cases need one alignment, not two: one template's own labels present, the other's absent. */
+const CLEAR_DISTINCTIVE = 3;
+
 export function detectAndMap(tokens: Token[]): Detection {
-  const runs = TEMPLATES.map((t) => {
+  const present = TEMPLATES.map((t) => distinctivePresent(t, tokens));
+  const clear = TEMPLATES.findIndex((_, i) => present[i] >= CLEAR_DISTINCTIVE && present[1 - i] === 0);
+  const candidates = clear >= 0 ? [TEMPLATES[clear]] : TEMPLATES;
+  const runs = candidates.map((t) => {
     const l = layout(t);
     const al = alignTemplate(l, tokens);
     return { t, l, al, distinct: distinctiveFound(l, al) };
@@ -103,8 +124,12 @@ export function detectAndMap(tokens: Token[]): Detection {
   runs.sort((a, b) => b.distinct - a.distinct || b.al.score - a.al.score);
   const [best, second] = runs;
   const scores = Object.fromEntries(runs.map((r) => [r.t, Math.round(r.al.score * 100) / 100])) as Record<TableTemplate, number>;
-  const distinctive = Object.fromEntries(runs.map((r) => [r.t, r.distinct])) as Record<TableTemplate, number>;
-  const margin = best.distinct !== second.distinct ? (best.distinct - second.distinct) * 2 : best.al.score - second.al.score;
+  const distinctive = Object.fromEntries(TEMPLATES.map((t, i) => [t, runs.find((r) => r.t === t)?.distinct ?? present[i]])) as Record<TableTemplate, number>;
+  const margin = !second
+    ? present[clear] * 2
+    : best.distinct !== second.distinct
+      ? (best.distinct - second.distinct) * 2
+      : best.al.score - second.al.score;
   const mapping = place(best.l, tokens, best.al);
   if (mapping.matchedSlots < MIN_SLOTS || mapping.anchoredRows < MIN_ANCHORED_ROWS) {
     return { template: 'free', scores, distinctive, margin };

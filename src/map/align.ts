@@ -37,6 +37,13 @@ export interface Alignment {
   score: number;
 }
 
+/** The traceback table is the one large allocation: reuse it across calls (the core is synchronous). */
+let backBuffer = new Uint8Array(1 << 18);
+function scratch(size: number): Uint8Array {
+  if (backBuffer.length < size) backBuffer = new Uint8Array(Math.max(size, backBuffer.length * 2));
+  return backBuffer;
+}
+
 const MATCH = 1;
 const SKIP_ITEM = 2;
 const SKIP_TOKEN = 3;
@@ -94,33 +101,37 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
     tokSkip[j] = t.kind === 'num' ? S.skipNum : t.kind === 'empty' ? S.skipEmpty : t.kind === 'break' ? S.skipBreak : 0;
   });
   const NO = -Infinity;
-  /** Scores of matching item `it` with every token (index j+1), filled per item. */
-  const ms = new Float64Array(m + 1);
-  const fillMatch = (it: LayoutItem, i: number) => {
-    if (it.kind === 'value') {
-      for (let j = 0; j < m; j++) {
-        const k = tokKind[j];
-        ms[j + 1] = k === KIND_NUM ? S.valueNum : k === KIND_EMPTY ? S.valueEmpty : k === KIND_EMPTY_TEXT ? S.valueEmptyText : NO;
-      }
-    } else if (it.kind === 'end') {
-      for (let j = 0; j < m; j++) ms[j + 1] = tokKind[j] === KIND_BREAK ? S.endBreak : NO;
-    } else {
-      const li = labelIndex[i];
-      const rowLike = it.role === 'row' || it.role === 'group';
-      const w = (1000 * it.weight) / 0.7;
-      for (let j = 0; j < m; j++) {
-        const k = tokKind[j];
-        if (k === KIND_LABEL) {
-          const sim = sims[j]![li];
-          ms[j + 1] = sim >= MIN_LABEL_SIM ? Math.round(w * (sim - 0.3)) : NO;
-        } else if (rowLike && k === KIND_NUM) ms[j + 1] = S.labelNum;
-        else if (rowLike && (k === KIND_EMPTY || k === KIND_EMPTY_TEXT)) ms[j + 1] = S.labelEmpty;
-        else ms[j + 1] = NO;
-      }
+  // Match scores of an item against every token (index j+1). Every value slot scores the same
+  // row, and so does every row end: compute those once; labels each have their own.
+  const valueRow = new Float64Array(m + 1);
+  const endRow = new Float64Array(m + 1);
+  const offRow = new Float64Array(m + 1).fill(NO);
+  valueRow[0] = endRow[0] = NO;
+  for (let j = 0; j < m; j++) {
+    const k = tokKind[j];
+    valueRow[j + 1] = k === KIND_NUM ? S.valueNum : k === KIND_EMPTY ? S.valueEmpty : k === KIND_EMPTY_TEXT ? S.valueEmptyText : NO;
+    endRow[j + 1] = k === KIND_BREAK ? S.endBreak : NO;
+  }
+  const labelRow = new Float64Array(m + 1);
+  const matchRow = (it: LayoutItem, i: number): Float64Array => {
+    if (it.kind === 'value') return valueRow;
+    if (it.kind === 'end') return endRow;
+    const li = labelIndex[i];
+    const rowLike = it.role === 'row' || it.role === 'group';
+    const w = (1000 * it.weight) / 0.7;
+    for (let j = 0; j < m; j++) {
+      const k = tokKind[j];
+      if (k === KIND_LABEL) {
+        const sim = sims[j]![li];
+        labelRow[j + 1] = sim >= MIN_LABEL_SIM ? Math.round(w * (sim - 0.3)) : NO;
+      } else if (rowLike && k === KIND_NUM) labelRow[j + 1] = S.labelNum;
+      else if (rowLike && (k === KIND_EMPTY || k === KIND_EMPTY_TEXT)) labelRow[j + 1] = S.labelEmpty;
+      else labelRow[j + 1] = NO;
     }
+    return labelRow;
   };
 
-  const back = new Uint8Array((n + 1) * (m + 1));
+  const back = scratch((n + 1) * (m + 1));
   let prev = new Float64Array(m + 1);
   let cur = new Float64Array(m + 1);
   prev[0] = 0;
@@ -132,8 +143,7 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
     const it = items[i - 1];
     const off = disabled?.[i - 1] === 1;
     const si = it.kind === 'value' && !off ? S.skipValue : 0;
-    if (off) ms.fill(NO);
-    else fillMatch(it, i - 1);
+    const ms = off ? offRow : matchRow(it, i - 1);
     const rowBase = i * (m + 1);
     cur[0] = prev[0] + si;
     back[rowBase] = SKIP_ITEM;

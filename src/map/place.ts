@@ -212,6 +212,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
 
   function replace(p: Pending, final: boolean): boolean {
     const keys = p.slots.map((i) => (items[i] as { field: string }).field);
+    const keySet = new Set(keys);
     const report = rows.find((r) => r.row === p.row)!;
     if (p.nums.length === 0) {
       // Nothing printed for this row: its cells are missing (or printed empty), not re-placed.
@@ -238,7 +239,9 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       for (const pick of combinations(numVals.length, s, MAX_CANDIDATES)) {
         for (const at of combinations(k, s, MAX_CANDIDATES)) {
           if (++tried > MAX_CANDIDATES) break;
-          const trial: Values = new Map(values);
+          // Try the placement in place: only this row's keys are written (propagate may only
+          // fill them), and they are reset before the next try and after the loop.
+          const trial = values;
           const src = new Array<number>(k).fill(-1);
           keys.forEach((key) => trial.set(key, null));
           at.forEach((slot, x) => {
@@ -246,7 +249,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
             trial.set(keys[slot], tokenValue(t, keys[slot]).value);
             src[slot] = p.nums[pick[x]];
           });
-          const filled = propagate(touching, trial, (key) => keys.includes(key));
+          const filled = propagate(touching, trial, (key) => keySet.has(key));
           if (!filled) continue;
           if (touching.some((id) => evaluate(id, trial).state === 'fails')) continue;
           consistent.push({ used: s, vector: keys.map((key) => trial.get(key) ?? null), src, filled });
@@ -254,6 +257,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       }
       if (consistent.some((c) => c.used === s)) break; // prefer placements that keep every printed number
     }
+    keys.forEach((key) => values.set(key, null));
     const best = consistent.filter((c) => c.used === (consistent[0]?.used ?? -1));
     const distinct = new Map<string, Cand>();
     for (const c of best) distinct.set(JSON.stringify(c.vector), c);
