@@ -27,3 +27,16 @@ test('cell values: numbers with separators, units, signs; explicit empties', () 
   expect(parseCellValue('行政许可')).toBeNull();
   expect(parseCellValue('1 2')?.kind).toBe('num');
 });
+
+import { guessMeta, arabicYears } from '../src/meta/meta';
+
+test('report year and agency from title, masthead and signature', () => {
+  expect(arabicYears('二〇二〇年度报告')).toBe('2020年度报告');
+  const m = guessMeta(['XX县人民政府办公室', '二〇二一年政府信息公开工作年度报告', '本报告统计期限自2021年1月1日起至2021年12月31日止。', '……', 'XX县人民政府办公室', '2022年1月20日']);
+  expect(m.year).toBe(2021);
+  expect(m.agency).toBe('XX县人民政府办公室');
+  // the publication date is not the report year; the statistics period decides when the title has no year
+  const n = guessMeta(['关于印发政府信息公开工作年度报告的通知', '本报告中所列数据的统计期限自2020年1月1日起至2020年12月31日止。', '某某镇人民政府', '2021年1月15日']);
+  expect(n.year).toBe(2020);
+  expect(n.agency).toBe('某某镇人民政府');
+});

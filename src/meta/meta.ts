@@ -16,6 +16,13 @@ const BODY_SUFFIX = /(人民政府|政府|办事处|委员会|管理委员会|�
 const REPORT_SUFFIX = /(?:(?:政府|政务)?信息(?:与政务)?公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)?.*$/;
 const YEAR = /((?:19|20)\d{2})\s*年(?:度)?/;
 
+const CN_DIGITS: Record<string, string> = { 〇: '0', 零: '0', Ｏ: '0', O: '0', 一: '1', 二: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9' };
+
+/** 二〇二〇年 → 2020年 (titles and signatures often write the year in Chinese numerals). */
+export function arabicYears(s: string): string {
+  return s.replace(/([〇零Ｏ一二三四五六七八九]{4})(?=年)/g, (m) => Array.from(m, (c) => CN_DIGITS[c] ?? c).join(''));
+}
+
 function completeName(name: string): string {
   let n = name.replace(/^[《“"关于]+/, '').replace(/[》”"]+$/, '');
   if (/人民$/.test(n)) n += '政府';
@@ -39,7 +46,7 @@ function isAgencyLine(s: string): boolean {
 }
 
 export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear() + 1): MetaGuess {
-  const lines = paragraphs.map((p) => p.replace(/\s+/g, '')).filter((p) => p.length > 0);
+  const lines = paragraphs.map((p) => arabicYears(p.replace(/\s+/g, ''))).filter((p) => p.length > 0);
   const head = lines.slice(0, 8);
   const evidence: MetaGuess['evidence'] = {};
   const headText = lines.slice(0, 40).join('\n');
