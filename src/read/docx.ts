@@ -1,0 +1,129 @@
+/**
+ * DOCX reader: mammoth turns the document into HTML (merged cells kept as colspan/rowspan),
+ * which the HTML walk turns into blocks. Every table is then checked against the grid read
+ * straight from word/document.xml; where they differ (mammoth ignores w:gridBefore/w:gridAfter
+ * and drops merges in some row wrappers) the XML grid replaces mammoth's (origin 'docx').
+ *
+ * The zip is inspected first with hard limits (zip bombs), corrupt containers and malformed
+ * XML give ExtractError('docx_corrupt').
+ */
+import * as mammoth from 'mammoth';
+import { ExtractError } from '../errors';
+import type { Block, DocumentModel, Table } from '../model/document';
+import type { Reader } from './types';
+import { htmlToDocument } from './html';
+import { renumberTables } from './html/walk';
+import { sameGrid, xmlTables } from './docx-xml';
+import { listZip, readEntry, ZipError } from './zip-guard';
+
+/** Largest DOCX file read. */
+export const MAX_DOCX_BYTES = 100 * 1024 * 1024;
+/** Largest uncompressed word/document.xml (declared or actual). */
+export const MAX_DOCUMENT_XML_BYTES = 50 * 1024 * 1024;
+/** Largest uncompressed size of all XML parts together. */
+export const MAX_TOTAL_XML_BYTES = 120 * 1024 * 1024;
+
+export interface DocxReadStats {
+  tables: number;
+  /** Tables whose mammoth grid disagreed with the XML grid and was replaced. */
+  replacedFromXml: number;
+}
+
+export const readDocx: Reader = async ({ bytes }) => (await readDocxWithStats(bytes)).doc;
+
+export async function readDocxWithStats(bytes: Uint8Array): Promise<{ doc: DocumentModel; stats: DocxReadStats }> {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length > MAX_DOCX_BYTES) throw new ExtractError('too_large', `DOCX of ${buf.length} bytes exceeds ${MAX_DOCX_BYTES}`);
+  const documentXml = guardZip(buf);
+
+  let tablesXml: Table[];
+  try {
+    tablesXml = xmlTables(documentXml);
+  } catch (e) {
+    throw new ExtractError('docx_corrupt', `word/document.xml is not well-formed XML: ${(e as Error).message}`);
+  }
+  if (!/<w:body[\s>]/.test(documentXml)) throw new ExtractError('docx_corrupt', 'word/document.xml has no <w:body>');
+
+  let html: string;
+  try {
+    const result = await mammoth.convertToHtml(
+      { buffer: buf },
+      { convertImage: mammoth.images.imgElement(async () => ({ src: '' })) },
+    );
+    html = result.value;
+  } catch (e) {
+    throw new ExtractError('docx_corrupt', `mammoth cannot read the DOCX: ${(e as Error).message}`);
+  }
+
+  const doc = htmlToDocument(html, { format: 'docx', origin: 'html', findContent: false });
+  const stats = reconcileTables(doc.blocks, tablesXml);
+  doc.blocks = renumberTables(doc.blocks);
+  if (!doc.title) {
+    const t = coreTitle(buf);
+    if (t) doc.title = t;
+  }
+  if (!doc.blocks.length) throw new ExtractError('unreadable', 'the DOCX has no text');
+  return { doc, stats };
+}
+
+/** Check the container and return word/document.xml; throws too_large / docx_corrupt. */
+function guardZip(buf: Buffer): string {
+  try {
+    const entries = listZip(buf);
+    const main = entries.find((e) => e.name === 'word/document.xml');
+    if (!main) throw new ZipError('corrupt', 'no word/document.xml in the zip container');
+    let total = 0;
+    let documentXml = '';
+    for (const e of entries) {
+      if (!/\.(xml|rels)$/i.test(e.name)) continue;
+      const limit = e === main ? MAX_DOCUMENT_XML_BYTES : Math.min(MAX_DOCUMENT_XML_BYTES, MAX_TOTAL_XML_BYTES - total);
+      if (limit <= 0) throw new ZipError('too_large', `XML parts exceed ${MAX_TOTAL_XML_BYTES} bytes in total`);
+      const data = readEntry(buf, e, limit);
+      total += data.length;
+      if (e === main) documentXml = data.toString('utf8');
+    }
+    return documentXml;
+  } catch (e) {
+    if (e instanceof ZipError) throw new ExtractError(e.kind === 'too_large' ? 'too_large' : 'docx_corrupt', e.message);
+    if (e instanceof RangeError) throw new ExtractError('docx_corrupt', `broken zip container: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Pair mammoth's tables with the XML tables in order; replace those that disagree. */
+function reconcileTables(blocks: Block[], fromXml: Table[]): DocxReadStats {
+  const idx = blocks.map((b, i) => (b.kind === 'table' ? i : -1)).filter((i) => i >= 0);
+  const stats: DocxReadStats = { tables: idx.length, replacedFromXml: 0 };
+  if (idx.length !== fromXml.length) {
+    // Cannot pair them one to one (nested or layout tables treated differently): trust the XML
+    // grids only if mammoth found no table at all.
+    if (idx.length === 0 && fromXml.length > 0) {
+      blocks.push(...fromXml);
+      stats.tables = fromXml.length;
+      stats.replacedFromXml = fromXml.length;
+    }
+    return stats;
+  }
+  idx.forEach((bi, k) => {
+    const m = blocks[bi] as Table;
+    if (!sameGrid(m, fromXml[k])) {
+      blocks[bi] = fromXml[k];
+      stats.replacedFromXml++;
+    }
+  });
+  return stats;
+}
+
+/** dc:title from docProps/core.xml, if any (best effort). */
+function coreTitle(buf: Buffer): string | undefined {
+  try {
+    const entries = listZip(buf);
+    const core = entries.find((e) => e.name === 'docProps/core.xml');
+    if (!core) return undefined;
+    const xml = readEntry(buf, core, 1024 * 1024).toString('utf8');
+    const m = /<dc:title>([^<]{2,200})<\/dc:title>/.exec(xml);
+    return m ? m[1].trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,137 @@
+/** Minimal structural view of the domhandler nodes cheerio produces (so we need no extra type dependency). */
+export interface DomNode {
+  type: string;
+  parent: DomNode | null;
+  children?: DomNode[];
+  /** Text and comment nodes. */
+  data?: string;
+  /** Elements. */
+  name?: string;
+  attribs?: Record<string, string>;
+}
+
+export interface DomElement extends DomNode {
+  name: string;
+  attribs: Record<string, string>;
+  children: DomNode[];
+}
+
+export function isElement(n: DomNode | null | undefined): n is DomElement {
+  return !!n && (n.type === 'tag' || n.type === 'script' || n.type === 'style') && typeof n.name === 'string';
+}
+
+export function tagName(n: DomNode): string {
+  return isElement(n) ? n.name.toLowerCase() : '';
+}
+
+export function childElements(n: DomNode): DomElement[] {
+  return (n.children ?? []).filter(isElement);
+}
+
+/** Text content of a node, skipping scripts/styles/comments. */
+export function textOf(n: DomNode): string {
+  if (n.type === 'text') return n.data ?? '';
+  if (!isElement(n)) return '';
+  const t = n.name.toLowerCase();
+  if (SKIP_TAGS.has(t)) return '';
+  let s = '';
+  for (const c of n.children) s += textOf(c);
+  return s;
+}
+
+const lengthCache = new WeakMap<DomNode, number>();
+
+/** Number of non-whitespace characters of textOf(n), cached (compute children before mutating parents). */
+export function visibleLength(n: DomNode): number {
+  if (n.type === 'text') {
+    const d = n.data ?? '';
+    let k = 0;
+    for (let i = 0; i < d.length; i++) {
+      const c = d.charCodeAt(i);
+      if (c > 0x20 && c !== 0xa0 && c !== 0x3000) k++;
+    }
+    return k;
+  }
+  if (!isElement(n) || SKIP_TAGS.has(n.name.toLowerCase())) return 0;
+  const cached = lengthCache.get(n);
+  if (cached !== undefined) return cached;
+  let k = 0;
+  for (const c of n.children) k += visibleLength(c);
+  lengthCache.set(n, k);
+  return k;
+}
+
+/** Elements whose content is never document text. */
+export const SKIP_TAGS = new Set([
+  'script', 'style', 'noscript', 'template', 'iframe', 'frame', 'frameset', 'object', 'embed', 'svg', 'canvas',
+  'head', 'title', 'meta', 'link', 'select', 'option', 'button', 'input', 'textarea', 'audio', 'video', 'map', 'xml',
+]);
+
+/** Elements that start a new paragraph. */
+export const BLOCK_TAGS = new Set([
+  'p', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'section', 'article', 'main',
+  'header', 'footer', 'nav', 'aside', 'blockquote', 'pre', 'center', 'address', 'form', 'fieldset', 'figure',
+  'figcaption', 'hr', 'body', 'html', 'caption', 'legend', 'details', 'summary', 'menu', 'tr', 'td', 'th',
+  'tbody', 'thead', 'tfoot', 'table',
+]);
+
+/** True for elements hidden with inline style or the hidden attribute. */
+export function isHidden(el: DomElement): boolean {
+  if ('hidden' in el.attribs) return true;
+  const style = el.attribs.style;
+  if (style && /(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)/i.test(style)) return true;
+  return false;
+}
+
+/** CJK-aware whitespace normalisation of inline text. `&nbsp;` counts as a space. */
+export function normalizeInline(s: string): string {
+  // Word wraps its HTML source lines inside Chinese text: a line break between two CJK characters is no space.
+  s = s.replace(/([\u3000-\u9fff\uff00-\uffef])[ \t]*[\r\n]+[ \t\r\n]*(?=[\u3000-\u9fff\uff00-\uffef])/g, '$1');
+  s = s.replace(/[\s\u00a0\u2002\u2003\u2009\u200b\ufeff]+/g, (m) => (m.includes('\u3000') ? '\u3000' : ' '));
+  return s.replace(/^[ \u3000]+|[ \u3000]+$/g, '');
+}
+
+const siblingIndex = new WeakMap<DomNode, Map<DomNode, { index: number; count: number }>>();
+
+/** 1-based index of an element among its parent's children of the same tag, and their count (cached per parent). */
+function sameTagIndex(el: DomElement): { index: number; count: number } | undefined {
+  const parent = el.parent;
+  if (!parent) return undefined;
+  let m = siblingIndex.get(parent);
+  if (!m) {
+    m = new Map();
+    const counts = new Map<string, number>();
+    const kids = childElements(parent);
+    for (const c of kids) {
+      const n = c.name.toLowerCase();
+      const k = (counts.get(n) ?? 0) + 1;
+      counts.set(n, k);
+      m.set(c, { index: k, count: 0 });
+    }
+    for (const c of kids) m.get(c)!.count = counts.get(c.name.toLowerCase())!;
+    siblingIndex.set(parent, m);
+  }
+  return m.get(el);
+}
+
+/** A short, human-readable path (up to three levels) for positions shown to reviewers. */
+export function shortPath(el: DomNode | null, levels = 3): string {
+  const parts: string[] = [];
+  let cur: DomNode | null = el;
+  while (cur && isElement(cur) && parts.length < levels) {
+    const name = cur.name.toLowerCase();
+    if (name === 'html' || name === 'body') break;
+    let part = name;
+    if (cur.attribs.id) part += `#${cur.attribs.id}`;
+    else {
+      const cls = (cur.attribs.class ?? '').trim().split(/\s+/)[0];
+      if (cls) part += `.${cls}`;
+      const at = sameTagIndex(cur);
+      if (at && at.count > 1) part += `[${at.index}]`;
+    }
+    parts.unshift(part);
+    if (cur.attribs.id) break;
+    cur = cur.parent;
+  }
+  return parts.join('>');
+}

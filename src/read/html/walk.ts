@@ -1,0 +1,220 @@
+/**
+ * Walk an HTML DOM (cheerio/domhandler nodes) into document blocks: paragraphs in document
+ * order (block elements and <br> split them) and tables expanded into their true grid
+ * (rowspan/colspan origin cell + `spanOf` copies). Shared by the HTML and DOCX readers.
+ */
+import type { Block, Paragraph, Table, TableCell, TableOrigin } from '../../model/document';
+import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, shortPath, textOf } from './dom';
+import type { DomElement, DomNode } from './dom';
+
+export interface WalkOptions {
+  origin: TableOrigin;
+  /** Limits against hostile markup. */
+  maxColSpan?: number;
+  maxRowSpan?: number;
+  maxCells?: number;
+}
+
+const MAX_COLSPAN = 1000;
+const MAX_ROWSPAN = 65534;
+const MAX_CELLS = 200_000;
+
+/** Walk `root` into blocks. Table block indices are set by `renumberTables` at the end. */
+export function walkBlocks(root: DomNode, opts: WalkOptions): Block[] {
+  const w = new Walker(opts);
+  w.visit(root);
+  w.flush();
+  return renumberTables(w.blocks);
+}
+
+/** Set `pos.table` on every table and cell to the table's index in `blocks`. */
+export function renumberTables(blocks: Block[]): Block[] {
+  blocks.forEach((b, i) => {
+    if (b.kind !== 'table') return;
+    b.pos.table = i;
+    for (const row of b.rows) for (const c of row) c.pos.table = i;
+  });
+  return blocks;
+}
+
+/** True for a table used for page layout: it holds other tables, or is a single cell. */
+export function isLayoutTable(table: DomElement): boolean {
+  if (hasDescendant(table, (n) => n !== table && tagOf(n) === 'table')) return true;
+  const rows = tableRows(table);
+  if (rows.length === 0) return true;
+  if (rows.length === 1 && rowCells(rows[0]).length === 1) return true;
+  return false;
+}
+
+function tagOf(n: DomNode): string {
+  return isElement(n) ? n.name.toLowerCase() : '';
+}
+
+function hasDescendant(n: DomNode, pred: (n: DomNode) => boolean): boolean {
+  for (const c of n.children ?? []) {
+    if (pred(c)) return true;
+    if (hasDescendant(c, pred)) return true;
+  }
+  return false;
+}
+
+/** Rows of a table in document order (direct, or through thead/tbody/tfoot), not those of nested tables. */
+export function tableRows(table: DomElement): DomElement[] {
+  const rows: DomElement[] = [];
+  for (const c of childElements(table)) {
+    const t = c.name.toLowerCase();
+    if (t === 'tr') rows.push(c);
+    else if (t === 'thead' || t === 'tbody' || t === 'tfoot') for (const r of childElements(c)) if (r.name.toLowerCase() === 'tr') rows.push(r);
+  }
+  return rows;
+}
+
+function rowCells(tr: DomElement): DomElement[] {
+  return childElements(tr).filter((c) => {
+    const t = c.name.toLowerCase();
+    return t === 'td' || t === 'th';
+  });
+}
+
+function intAttr(el: DomElement, name: string): number | undefined {
+  const v = el.attribs[name];
+  if (v === undefined) return undefined;
+  const n = parseInt(v, 10);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Text of a cell: its paragraphs (block elements, <br>) joined with '\n'; blank and &nbsp;-only cells give ''. */
+export function cellText(cell: DomElement): string {
+  const paras: string[] = [];
+  let buf = '';
+  const flush = () => {
+    const t = normalizeInline(buf);
+    if (t) paras.push(t);
+    buf = '';
+  };
+  const visit = (n: DomNode) => {
+    if (n.type === 'text') { buf += n.data ?? ''; return; }
+    if (!isElement(n)) return;
+    const t = n.name.toLowerCase();
+    if (SKIP_TAGS.has(t) || isHidden(n)) return;
+    if (t === 'br') { flush(); return; }
+    const block = BLOCK_TAGS.has(t);
+    if (block) flush();
+    for (const c of n.children) visit(c);
+    if (block) flush();
+  };
+  for (const c of cell.children) visit(c);
+  flush();
+  return paras.join('\n');
+}
+
+/** Expand a <table> into its grid. Rows of zero height with no text (Word's column-width rows) are dropped. */
+export function expandTable(table: DomElement, origin: TableOrigin, opts: WalkOptions = { origin }): Table {
+  const maxCol = opts.maxColSpan ?? MAX_COLSPAN;
+  const maxRow = opts.maxRowSpan ?? MAX_ROWSPAN;
+  const maxCells = opts.maxCells ?? MAX_CELLS;
+  const trs = tableRows(table).filter((tr) => {
+    if (isHidden(tr)) return false;
+    const h = tr.attribs.height ?? '';
+    const zero = /^0*(px)?$/.test(h.trim()) && h !== '' || /(^|;)\s*height\s*:\s*0(px|pt)?\s*(;|$)/i.test(tr.attribs.style ?? '');
+    if (zero && !textOf(tr).replace(/[\s\u00a0]/g, '')) return false;
+    return true;
+  });
+  const nRows = trs.length;
+  const grid: (TableCell | undefined)[][] = trs.map(() => []);
+  let cells = 0;
+  trs.forEach((tr, r) => {
+    let c = 0;
+    for (const td of rowCells(tr)) {
+      if (isHidden(td)) continue;
+      while (grid[r][c]) c++;
+      let rs = intAttr(td, 'rowspan') ?? 1;
+      if (rs === 0) rs = nRows - r; // rowspan=0: to the end of the table
+      rs = Math.max(1, Math.min(rs, maxRow, nRows - r));
+      const cs = Math.max(1, Math.min(intAttr(td, 'colspan') ?? 1, maxCol));
+      cells += rs * cs;
+      if (cells > maxCells) break;
+      const text = cellText(td);
+      const originCell: TableCell = { text, pos: { row: r, col: c, path: shortPath(td, 2) } };
+      if (rs > 1) originCell.rowSpan = rs;
+      if (cs > 1) originCell.colSpan = cs;
+      for (let dr = 0; dr < rs; dr++) {
+        for (let dc = 0; dc < cs; dc++) {
+          if (dr === 0 && dc === 0) { grid[r][c] = originCell; continue; }
+          const rr = r + dr;
+          const cc = c + dc;
+          if (grid[rr][cc]) continue; // overlapping spans in broken markup: first cell wins
+          grid[rr][cc] = { text, pos: { row: rr, col: cc }, spanOf: [r, c] };
+        }
+      }
+      c += cs;
+    }
+  });
+  const rows: TableCell[][] = grid.map((row, r) => {
+    const out: TableCell[] = [];
+    for (let c = 0; c < row.length; c++) out.push(row[c] ?? { text: '', pos: { row: r, col: c } });
+    return out;
+  });
+  // Drop rows left with no slot at all (a <tr> without cells); no span crosses such a row.
+  const keep = rows.map((r) => r.length > 0);
+  const newIndex: number[] = [];
+  let k = 0;
+  for (let r = 0; r < rows.length; r++) newIndex.push(keep[r] ? k++ : -1);
+  const kept = rows.filter((_, r) => keep[r]);
+  kept.forEach((row, r) => {
+    for (const cell of row) {
+      cell.pos.row = r;
+      if (cell.spanOf) cell.spanOf = [newIndex[cell.spanOf[0]], cell.spanOf[1]];
+    }
+  });
+  return { kind: 'table', rows: kept, pos: { path: shortPath(table, 3) }, origin };
+}
+
+class Walker {
+  blocks: Block[] = [];
+  private buf = '';
+  private owner: DomNode | null = null;
+
+  constructor(private readonly opts: WalkOptions) {}
+
+  flush(): void {
+    const text = normalizeInline(this.buf);
+    if (text) {
+      const p: Paragraph = { kind: 'paragraph', text, pos: {} };
+      const path = shortPath(this.owner);
+      if (path) p.pos.path = path;
+      this.blocks.push(p);
+    }
+    this.buf = '';
+    this.owner = null;
+  }
+
+  visit(n: DomNode, blockOwner: DomNode | null = null): void {
+    if (n.type === 'text') {
+      if (!this.owner && (n.data ?? '').trim()) this.owner = blockOwner;
+      this.buf += n.data ?? '';
+      return;
+    }
+    if (n.type === 'root') { for (const c of n.children ?? []) this.visit(c, blockOwner); return; }
+    if (!isElement(n)) return;
+    const t = n.name.toLowerCase();
+    if (SKIP_TAGS.has(t) || isHidden(n)) return;
+    if (t === 'br') { this.flush(); return; }
+    if (t === 'table' && !isLayoutTable(n)) {
+      this.flush();
+      // a <caption> is the table's title: a paragraph just before it
+      for (const cap of childElements(n).filter((c) => c.name.toLowerCase() === 'caption')) {
+        const text = normalizeInline(cellText(cap).replace(/\n/g, ' '));
+        if (text) this.blocks.push({ kind: 'paragraph', text, pos: { path: shortPath(cap) } });
+      }
+      const table = expandTable(n, this.opts.origin, this.opts);
+      if (table.rows.length) this.blocks.push(table);
+      return;
+    }
+    const block = BLOCK_TAGS.has(t);
+    if (block) this.flush();
+    const owner = block ? n : blockOwner;
+    for (const c of n.children) this.visit(c, owner);
+    if (block) this.flush();
+  }
+}
