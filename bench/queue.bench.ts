@@ -1,0 +1,258 @@
+/**
+ * Queue benchmark: documents per second end to end — `ingest` + 2 `nianbao worker` processes + Redis +
+ * PostgreSQL + blob store, fetching from a local fixture server — against the same documents extracted
+ * in-process (sequentially, and with 2 threads: the same parallelism as the 2 workers). Reports the
+ * queue + store overhead and the workers' peak RSS.
+ *
+ * Needs the build (dist/) and the local Redis and PostgreSQL (REDIS_URL, DATABASE_URL or the defaults
+ * redis://127.0.0.1:6379 and postgres://postgres@127.0.0.1:5432/test). Uses its own schema and prefix.
+ *
+ *   node dist/bench/queue.bench.js            # bench (300 documents; NIANBAO_BENCH_DOCS)
+ *   node dist/bench/queue.bench.js --e2e 1000 # the 1,000-URL acceptance run through the CLI
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import { readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { performance } from 'perf_hooks';
+import { randomBytes } from 'crypto';
+import { extractBytes } from '../src/pipeline/extract';
+import { ExtractPool } from '../src/queue/extract-pool';
+import { openStore, type Store } from '../src/store';
+import { queueConfigFromEnv } from '../src/queue/config';
+import { openQueues } from '../src/queue/queues';
+import { ingest } from '../src/queue/ingest';
+import { startFixtureServer, type FixtureServer } from '../test/helpers/fixture-server';
+import { tempDir } from '../test/helpers/services';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'nianbao.js');
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface QueueBenchResult {
+  name: string;
+  docs: number;
+  seconds: number;
+  docsPerSecond: number;
+  note?: string;
+}
+
+interface Env {
+  srv: FixtureServer;
+  schema: string;
+  prefix: string;
+  blobs: { dir: string; remove(): void };
+  env: NodeJS.ProcessEnv;
+  store: Store;
+  children: ChildProcess[];
+}
+
+async function setup(tag: string): Promise<Env> {
+  const id = `${tag}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const schema = `nbbench_${id}`;
+  const prefix = `nbbench_${id}`;
+  const blobs = tempDir('nb-bench-');
+  const srv = await startFixtureServer();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, DATABASE_URL, NIANBAO_DB_SCHEMA: schema, NIANBAO_BLOBS: blobs.dir, REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix,
+    NIANBAO_ALLOW_PRIVATE: '1', NIANBAO_HOST_INTERVAL_MS: '0', NIANBAO_HOST_CONCURRENCY: '16', NIANBAO_BACKOFF_MS: '200',
+    NIANBAO_FETCH_CONCURRENCY: '8', NIANBAO_EXTRACT_CONCURRENCY: process.env.NIANBAO_EXTRACT_CONCURRENCY ?? '1',
+  };
+  const store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
+  return { srv, schema, prefix, blobs, env, store, children: [] };
+}
+
+async function teardown(e: Env): Promise<void> {
+  for (const c of e.children) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
+  await e.store.query(`DROP SCHEMA IF EXISTS ${e.schema} CASCADE`).catch(() => undefined);
+  await e.store.close();
+  await e.srv.close();
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const IORedis = require('ioredis');
+  const r = new (IORedis.default ?? IORedis)(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${e.prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await r.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  r.disconnect();
+  e.blobs.remove();
+}
+
+/** Run the CLI without blocking this process (it serves the fixtures the workers fetch). */
+function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout!.on('data', (d) => (stdout += d));
+    c.stderr!.on('data', (d) => (stderr += d));
+    c.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function startWorker(e: Env): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'worker'], { env: e.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  e.children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (d) => {
+      out += d;
+      if (/stages fetch\+extract/.test(out)) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+  });
+}
+
+/** Peak resident set of a process (VmHWM), in MiB. */
+function peakRssMiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function stopWorkers(e: Env): Promise<number[]> {
+  const peaks = e.children.filter((c) => c.exitCode === null).map((c) => peakRssMiB(c.pid!));
+  await Promise.all(e.children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGTERM'); })));
+  return peaks;
+}
+
+async function waitDone(store: Store, batch: string, pipeline: string, timeoutMs: number, log?: (s: string) => void) {
+  const t0 = Date.now();
+  let last = 0;
+  for (;;) {
+    const c = await store.counts(pipeline, batch);
+    if (c.sources.queued + c.sources.fetched === 0) return c;
+    if (log && Date.now() - last > 5000) {
+      last = Date.now();
+      log(`  … ${c.sources.extracted + c.sources.failed}/${c.sources.total} done`);
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`not done after ${timeoutMs} ms: ${JSON.stringify(c.sources)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function run(opts: { docs?: number; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; workerPeakRssMiB: number[] }> {
+  const n = opts.docs ?? Number(process.env.NIANBAO_BENCH_DOCS ?? 300);
+  const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
+  const e = await setup('q');
+  const results: QueueBenchResult[] = [];
+  try {
+    const docs = Array.from({ length: n }, (_, i) => e.srv.genBytes(i));
+    log(`queue: ${n} documents (samples/*.txt made distinct), 2 worker processes, PostgreSQL + Redis on 127.0.0.1`);
+    // warm-up, so neither side pays module loading in its timing
+    for (const d of docs.slice(0, 5)) await extractBytes(new Uint8Array(d), { uri: 'warm.txt' });
+
+    let t = performance.now();
+    for (let i = 0; i < n; i++) await extractBytes(new Uint8Array(docs[i]), { uri: `${e.srv.url}/gen/${i}.txt`, contentType: 'text/plain; charset=utf-8' });
+    let s = (performance.now() - t) / 1000;
+    results.push({ name: 'in-process, sequential', docs: n, seconds: s, docsPerSecond: n / s });
+    log(`  in-process sequential   ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s`);
+
+    const pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
+    await Promise.all([0, 1].map((i) => pool.run(new Uint8Array(docs[i]), { uri: 'warm.txt' })));
+    t = performance.now();
+    let next = 0;
+    await Promise.all([0, 1].map(async () => {
+      while (next < n) {
+        const i = next++;
+        await pool.run(new Uint8Array(docs[i]), { uri: `${e.srv.url}/gen/${i}.txt`, contentType: 'text/plain; charset=utf-8' });
+      }
+    }));
+    s = (performance.now() - t) / 1000;
+    await pool.close();
+    const inproc2 = { name: 'in-process, 2 threads', docs: n, seconds: s, docsPerSecond: n / s };
+    results.push(inproc2);
+    log(`  in-process 2 threads    ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s`);
+
+    await Promise.all([startWorker(e), startWorker(e)]);
+    // warm the workers' extraction threads on two documents outside the timed run
+    const cfg = queueConfigFromEnv(e.env);
+    const queues = openQueues(cfg);
+    const warm = await ingest(e.store, queues, cfg, [{ url: `${e.srv.url}/gen/${n + 1}.txt` }, { url: `${e.srv.url}/gen/${n + 2}.txt` }]);
+    await waitDone(e.store, warm.batch, cfg.pipeline, 60000);
+    t = performance.now();
+    const res = await ingest(e.store, queues, cfg, Array.from({ length: n }, (_, i) => ({ url: `${e.srv.url}/gen/${i}.txt` })));
+    const c = await waitDone(e.store, res.batch, cfg.pipeline, 600000, log);
+    s = (performance.now() - t) / 1000;
+    await queues.close();
+    const peaks = await stopWorkers(e);
+    const q = { name: 'queue: ingest + 2 workers + store', docs: n, seconds: s, docsPerSecond: n / s, note: `${c.sources.extracted} extracted, ${c.sources.failed} failed` };
+    results.push(q);
+    const overhead = inproc2.docsPerSecond / q.docsPerSecond - 1;
+    const lat = await e.store.query<Record<string, number>>(
+      `SELECT round(avg(extract(epoch FROM fetched_at - created_at)) * 1000)::int AS to_fetched_ms,
+              round(avg(extract(epoch FROM done_at - fetched_at)) * 1000)::int AS fetched_to_done_ms,
+              (SELECT round(avg(duration_ms))::int FROM extractions) AS extract_ms
+       FROM sources WHERE batch = $1`, [res.batch]);
+    log(`  mean latencies: queued→fetched ${lat[0].to_fetched_ms} ms, fetched→stored ${lat[0].fetched_to_done_ms} ms, extraction ${lat[0].extract_ms} ms`);
+    log(`  queue + store (2 procs) ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${q.note})`);
+    log(`  overhead vs in-process 2 threads: ${(overhead * 100).toFixed(1)}%   worker peak RSS: ${peaks.join(', ')} MiB`);
+    return { name: 'queue', results, overhead, workerPeakRssMiB: peaks };
+  } finally {
+    await teardown(e);
+  }
+}
+
+/** The 1,000-URL acceptance run through the compiled CLI: `nianbao ingest list --wait`, 2 workers, then a re-ingest. */
+export async function runE2E(total = 1000, log: (s: string) => void = (s) => process.stdout.write(s + '\n')) {
+  const e = await setup('e2e');
+  try {
+    const urls: string[] = [];
+    const u = (p: string) => `${e.srv.url}${p}`;
+    for (let i = 0; urls.length < total; i++) {
+      const k = i % 100;
+      if (k < 80) urls.push(u(`/gen/${i}.txt`));
+      else if (k < 86) urls.push(u(`/wrap/${i}.html`));
+      else if (k < 89) urls.push(u(`/redir/2/gen/${i}.txt`));
+      else if (k < 92) urls.push(u(`/dup/${i}.txt`));
+      else if (k < 95) urls.push(u(`/status/404?${i}`));
+      else if (k < 96) urls.push(u(`/status/500?${i}`));
+      else if (k < 97) urls.push(u(`/private/${i}.txt`));
+      else if (k < 98) urls.push(u(`/flaky/f${i}/1/gen/${i}.txt`));
+      else urls.push(u(`/gen/${i}.txt`));
+    }
+    const list = join(e.blobs.dir, 'urls.txt');
+    writeFileSync(list, '# 1,000 crawled URLs served locally\n' + urls.join('\n') + '\n');
+    await Promise.all([startWorker(e), startWorker(e)]);
+    const t = performance.now();
+    const r1 = await cli(e.env, ['ingest', list, '--wait', '--json']);
+    const s = (performance.now() - t) / 1000;
+    const first = JSON.parse(r1.stdout.trim().split('\n').pop() as string);
+    log(`e2e: ${total} URLs in ${s.toFixed(1)} s (${(total / s).toFixed(1)}/s): ${JSON.stringify(first)}`);
+    const all = await e.store.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM sources GROUP BY status ORDER BY status`);
+    const unexplained = await e.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM sources WHERE status NOT IN ('extracted','failed') OR (status = 'failed' AND (error_code IS NULL OR error_message IS NULL))`);
+    const orphan = await e.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM sources s WHERE s.status = 'extracted' AND NOT EXISTS (SELECT 1 FROM extractions x WHERE x.sha256 = s.sha256)`);
+    const ex = await e.store.query<{ n: number; d: number }>(`SELECT count(*)::int AS n, count(DISTINCT sha256)::int AS d FROM extractions`);
+    const exByStatus = await e.store.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM extractions GROUP BY status ORDER BY status`);
+    log(`  sources by status: ${JSON.stringify(all)}; unaccounted: ${unexplained[0].n}; extracted without extraction: ${orphan[0].n}`);
+    log(`  extractions: ${ex[0].n} rows for ${ex[0].d} distinct contents; by status ${JSON.stringify(exByStatus)}`);
+    const hitsBefore = [...e.srv.hits.values()].reduce((a, b) => a + b, 0);
+    const r2 = await cli(e.env, ['ingest', list, '--json']);
+    const second = JSON.parse(r2.stdout.trim().split('\n').pop() as string);
+    await new Promise((r) => setTimeout(r, 2000));
+    const ex2 = await e.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM extractions`);
+    const hitsAfter = [...e.srv.hits.values()].reduce((a, b) => a + b, 0);
+    log(`  re-ingest: ${JSON.stringify(second)}; extractions ${ex2[0].n} (was ${ex[0].n}); HTTP requests since: ${hitsAfter - hitsBefore}`);
+    const st = await cli(e.env, ['status']);
+    log(st.stdout.trim().split('\n').map((l) => '  | ' + l).join('\n'));
+    const peaks = await stopWorkers(e);
+    log(`  worker peak RSS: ${peaks.join(', ')} MiB`);
+    return { first, second, seconds: s, sources: all, extractions: ex[0], unaccounted: Number(unexplained[0].n), peaks };
+  } finally {
+    await teardown(e);
+  }
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--e2e');
+  const p = i >= 0 ? runE2E(Number(process.argv[i + 1] ?? 1000)) : run();
+  p.then(() => process.exit(0), (err) => {
+    process.stderr.write(String(err?.stack ?? err) + '\n');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,53 @@
+/** nianbao status: counts by stage and status, failures by reason, throughput. */
+import { openStore } from '../../store';
+import { queueConfigFromEnv } from '../../queue/config';
+import { openQueues, queueCounts } from '../../queue/queues';
+
+export const summary = 'show sources, extractions and queue jobs by stage and status, and throughput';
+
+export const help = `Usage: nianbao status [--json] [--batch ID] [--watch] [--no-queue]
+
+Sources by status (queued, fetched, extracted, failed), failures by stage:code, extractions of this
+pipeline version by status, jobs in the fetch and extract queues, and documents finished per minute.
+  --batch ID    only the sources of one ingest batch
+  --watch       refresh every 2 s until interrupted
+  --no-queue    do not connect to Redis (store counts only)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const watch = argv.includes('--watch');
+  const noQueue = argv.includes('--no-queue');
+  const bi = argv.indexOf('--batch');
+  const batch = bi >= 0 ? argv[bi + 1] : undefined;
+  const cfg = queueConfigFromEnv();
+  const store = await openStore();
+  const queues = noQueue ? null : openQueues(cfg);
+  try {
+    for (;;) {
+      const c = await store.counts(cfg.pipeline, batch);
+      const q = queues ? await queueCounts(queues) : null;
+      if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, ...c, queues: q }) + '\n');
+      else {
+        const s = c.sources;
+        const lines = [
+          `pipeline ${cfg.pipeline} · store ${store.kind}${batch ? ' · batch ' + batch : ''}`,
+          `sources      ${s.total} total: ${s.queued} queued, ${s.fetched} fetched, ${s.extracted} extracted, ${s.failed} failed`,
+          `extractions  ${c.extractions.total}: ${c.extractions.ok} ok, ${c.extractions.flagged} flagged, ${c.extractions.failed} failed · ${c.documents} documents`,
+          `throughput   ${c.done60s}/min (last minute), ${(c.done600s / 10).toFixed(1)}/min (last 10 min)`,
+        ];
+        const f = Object.entries(c.failures).sort((a, b) => b[1] - a[1]);
+        if (f.length) lines.push(`failures     ${f.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        if (q) {
+          const fmt = (x: Record<string, number>) => `${x.waiting + (x.prioritized ?? 0)} waiting, ${x.active} active, ${x.delayed} delayed, ${x.failed} failed`;
+          lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`);
+        }
+        process.stdout.write((watch ? '\x1b[2J\x1b[H' : '') + lines.join('\n') + '\n');
+      }
+      if (!watch) return 0;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  } finally {
+    await queues?.close();
+    await store.close();
+  }
+}

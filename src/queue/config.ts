@@ -1,0 +1,91 @@
+/**
+ * Queue and worker configuration, from the environment (see docs/queue.md for the full list).
+ */
+import { PIPELINE_VERSION } from '../pipeline/extract';
+
+export interface QueueConfig {
+  redisUrl: string;
+  /** BullMQ key prefix: several deployments (or test runs) can share one Redis. */
+  prefix: string;
+  pipeline: string;
+  fetch: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    timeoutMs: number;
+    maxBytes: number;
+    maxRedirects: number;
+    allowPrivate: boolean;
+    robots: boolean;
+    hostConcurrency: number;
+    hostIntervalMs: number;
+    userAgent?: string;
+  };
+  extract: {
+    concurrency: number;
+    timeoutMs: number;
+    /** 'thread': each extraction runs in a worker thread with a hard time limit; 'inline': in the worker's own thread. */
+    mode: 'thread' | 'inline' | 'auto';
+    /** Recycle a thread after this many documents (bounds memory growth). */
+    recycleAfter: number;
+  };
+  /** BullMQ lock duration and stalled-check interval (ms): a crashed worker's job is retried after about this long. */
+  lockMs: number;
+  stalledMs: number;
+  maxStalledCount: number;
+}
+
+const int = (v: string | undefined, d: number) => (v != null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
+const bool = (v: string | undefined, d: boolean) => (v == null || v === '' ? d : /^(1|true|yes|on)$/i.test(v));
+
+export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueConfig {
+  const lockMs = int(env.NIANBAO_LOCK_MS, 30000);
+  return {
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: env.NIANBAO_QUEUE_PREFIX ?? 'nianbao',
+    pipeline: PIPELINE_VERSION,
+    fetch: {
+      concurrency: int(env.NIANBAO_FETCH_CONCURRENCY, 16),
+      attempts: Math.max(1, int(env.NIANBAO_FETCH_ATTEMPTS, 5)),
+      backoffMs: int(env.NIANBAO_BACKOFF_MS, 2000),
+      timeoutMs: int(env.NIANBAO_FETCH_TIMEOUT_MS, 30000),
+      maxBytes: int(env.NIANBAO_MAX_BYTES, 50 * 1024 * 1024),
+      maxRedirects: int(env.NIANBAO_MAX_REDIRECTS, 5),
+      allowPrivate: bool(env.NIANBAO_ALLOW_PRIVATE, false),
+      robots: bool(env.NIANBAO_ROBOTS, true),
+      hostConcurrency: Math.max(1, int(env.NIANBAO_HOST_CONCURRENCY, 2)),
+      hostIntervalMs: int(env.NIANBAO_HOST_INTERVAL_MS, 500),
+      userAgent: env.NIANBAO_USER_AGENT || undefined,
+    },
+    extract: {
+      concurrency: Math.max(1, int(env.NIANBAO_EXTRACT_CONCURRENCY, 1)),
+      timeoutMs: int(env.NIANBAO_EXTRACT_TIMEOUT_MS, 120000),
+      mode: (env.NIANBAO_EXTRACT_MODE as 'thread' | 'inline' | 'auto') || 'auto',
+      recycleAfter: int(env.NIANBAO_EXTRACT_RECYCLE, 500),
+    },
+    lockMs,
+    stalledMs: int(env.NIANBAO_STALLED_MS, lockMs),
+    maxStalledCount: int(env.NIANBAO_MAX_STALLED, 2),
+  };
+}
+
+/** ioredis options from a redis:// URL (BullMQ workers need maxRetriesPerRequest: null). */
+export function redisOptions(url: string): Record<string, unknown> {
+  const u = new URL(url);
+  const o: Record<string, unknown> = {
+    host: u.hostname || '127.0.0.1',
+    port: Number(u.port || 6379),
+    maxRetriesPerRequest: null,
+  };
+  if (u.password) o.password = decodeURIComponent(u.password);
+  if (u.username) o.username = decodeURIComponent(u.username);
+  const db = u.pathname.replace(/^\//, '');
+  if (db) o.db = Number(db);
+  if (u.protocol === 'rediss:') o.tls = {};
+  return o;
+}
+
+/** BullMQ job ids may not contain ':'; keep them short and readable. */
+export function safeId(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, '_');
+}

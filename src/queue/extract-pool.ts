@@ -1,0 +1,140 @@
+/**
+ * Runs extractions with a hard per-document time limit. In 'thread' mode each slot is a worker thread
+ * (workers/extract-thread.js from the build); a document over the limit has its thread terminated and is
+ * recorded as a `timeout` failure. 'inline' mode (tests from TypeScript sources) runs in this thread and
+ * can only time out at an await point.
+ */
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { Worker } from 'worker_threads';
+import type { Extraction } from '../model/extraction';
+import { extractBytes, failedExtraction, sha256, type SourceRef } from '../pipeline/extract';
+
+export interface ExtractOutcome {
+  ext: Extraction;
+  ms: number;
+  timedOut: boolean;
+}
+
+export function threadScript(): string | null {
+  const candidates = [
+    join(__dirname, '..', '..', 'workers', 'extract-thread.js'), // dist/src/queue -> dist/workers
+    join(__dirname, '..', '..', 'dist', 'workers', 'extract-thread.js'), // src/queue -> dist/workers
+  ];
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  runs: number;
+}
+
+export class ExtractPool {
+  readonly mode: 'thread' | 'inline';
+  private readonly script: string | null;
+  private slots: Slot[] = [];
+  private waiters: Array<() => void> = [];
+  private nextId = 1;
+  private closed = false;
+  /** Highest RSS a thread reported (the process's RSS, sampled after each document). */
+  peakRss = 0;
+
+  constructor(private readonly opts: { size: number; timeoutMs: number; mode: 'thread' | 'inline' | 'auto'; recycleAfter: number }) {
+    this.script = opts.mode === 'inline' ? null : threadScript();
+    if (opts.mode === 'thread' && !this.script) throw new Error('extract thread script not built: run `npm run build`');
+    this.mode = this.script ? 'thread' : 'inline';
+  }
+
+  private spawn(): Slot {
+    const w = new Worker(this.script as string);
+    w.unref();
+    return { worker: w, busy: false, runs: 0 };
+  }
+
+  private async take(): Promise<Slot> {
+    for (;;) {
+      if (this.closed) throw new Error('extract pool closed');
+      const free = this.slots.find((s) => !s.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      if (this.slots.length < this.opts.size) {
+        const s = this.spawn();
+        s.busy = true;
+        this.slots.push(s);
+        return s;
+      }
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  private give(slot: Slot, replace: boolean): void {
+    if (replace) {
+      this.slots = this.slots.filter((s) => s !== slot);
+      slot.worker.terminate().catch(() => undefined);
+    } else slot.busy = false;
+    this.waiters.shift()?.();
+  }
+
+  async run(bytes: Uint8Array, ref: SourceRef): Promise<ExtractOutcome> {
+    const t0 = Date.now();
+    const timeoutExt = () =>
+      failedExtraction({ sha256: sha256(bytes), format: 'unknown', bytes: bytes.length, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) },
+        'timeout', `extraction took longer than ${this.opts.timeoutMs} ms`);
+    if (this.mode === 'inline') {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.opts.timeoutMs)));
+      const ext = await Promise.race([extractBytes(bytes, ref), limit]);
+      clearTimeout(timer);
+      this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss);
+      return ext ? { ext, ms: Date.now() - t0, timedOut: false } : { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true };
+    }
+    const slot = await this.take();
+    const id = this.nextId++;
+    return new Promise<ExtractOutcome>((resolve, reject) => {
+      let settled = false;
+      const finish = (replace: boolean, out?: ExtractOutcome, err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        slot.worker.off('message', onMsg);
+        slot.worker.off('error', onErr);
+        slot.worker.off('exit', onExit);
+        this.give(slot, replace);
+        if (out) resolve(out);
+        else reject(err);
+      };
+      const onMsg = (m: { id: number; ext?: Extraction; error?: string; ms: number; rss?: number }) => {
+        if (m.id !== id) return;
+        slot.runs++;
+        if (m.rss) this.peakRss = Math.max(this.peakRss, m.rss);
+        const recycle = slot.runs >= this.opts.recycleAfter;
+        if (m.ext) finish(recycle, { ext: m.ext, ms: Date.now() - t0, timedOut: false });
+        else {
+          const ext = failedExtraction({ sha256: sha256(bytes), format: 'unknown', bytes: bytes.length }, 'internal', `extraction thread error: ${m.error}`);
+          finish(true, { ext, ms: Date.now() - t0, timedOut: false });
+        }
+      };
+      const onErr = (e: Error) => {
+        const ext = failedExtraction({ sha256: sha256(bytes), format: 'unknown', bytes: bytes.length }, 'internal', `extraction thread crashed: ${e.message}`);
+        finish(true, { ext, ms: Date.now() - t0, timedOut: false });
+      };
+      const onExit = (code: number) => onErr(new Error(`thread exited with code ${code}`));
+      const timer = setTimeout(() => finish(true, { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true }), this.opts.timeoutMs);
+      slot.worker.on('message', onMsg);
+      slot.worker.on('error', onErr);
+      slot.worker.on('exit', onExit);
+      slot.worker.postMessage({ id, bytes, ref });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.slots;
+    this.slots = [];
+    for (const w of this.waiters.splice(0)) w();
+    await Promise.all(all.map((s) => s.worker.terminate().catch(() => undefined)));
+  }
+}

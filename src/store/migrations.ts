@@ -1,0 +1,121 @@
+/**
+ * Numbered schema migrations, applied in order by both back ends (pg and PGlite run the same SQL).
+ * Never edit a released migration: add a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE sources (
+  id            BIGSERIAL PRIMARY KEY,
+  url           TEXT NOT NULL UNIQUE,
+  status        TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','fetched','extracted','failed')),
+  agency_hint   TEXT,
+  year_hint     INTEGER,
+  batch         TEXT,
+  final_url     TEXT,
+  attachment_url TEXT,
+  http_status   INTEGER,
+  content_type  TEXT,
+  sha256        TEXT,
+  bytes         BIGINT,
+  blob_path     TEXT,
+  error_stage   TEXT,
+  error_code    TEXT,
+  error_message TEXT,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  fetched_at    TIMESTAMPTZ,
+  done_at       TIMESTAMPTZ
+);
+CREATE INDEX sources_status_idx ON sources (status);
+CREATE INDEX sources_sha_idx ON sources (sha256);
+CREATE INDEX sources_batch_idx ON sources (batch, status);
+CREATE INDEX sources_done_idx ON sources (done_at);
+
+CREATE TABLE documents (
+  sha256       TEXT PRIMARY KEY,
+  bytes        BIGINT NOT NULL,
+  blob_path    TEXT NOT NULL,
+  content_type TEXT,
+  first_url    TEXT,
+  created_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE extractions (
+  id            BIGSERIAL PRIMARY KEY,
+  sha256        TEXT NOT NULL,
+  pipeline      TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('ok','flagged','failed')),
+  agency        TEXT,
+  year          INTEGER,
+  template      TEXT,
+  error_code    TEXT,
+  error_message TEXT,
+  source        JSONB NOT NULL,
+  meta          JSONB NOT NULL,
+  fields        JSONB NOT NULL,
+  cells         JSONB NOT NULL,
+  checks        JSONB NOT NULL,
+  flags         JSONB NOT NULL,
+  cross_flags   JSONB NOT NULL DEFAULT '[]'::jsonb,
+  duration_ms   INTEGER,
+  created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (sha256, pipeline)
+);
+CREATE INDEX extractions_agency_year_idx ON extractions (agency, year);
+CREATE INDEX extractions_status_idx ON extractions (pipeline, status);
+
+CREATE TABLE reviews (
+  id            BIGSERIAL PRIMARY KEY,
+  extraction_id BIGINT NOT NULL REFERENCES extractions(id) ON DELETE CASCADE,
+  field         TEXT,
+  action        TEXT NOT NULL CHECK (action IN ('accept','correct','reject','comment')),
+  value         DOUBLE PRECISION,
+  reviewer      TEXT NOT NULL,
+  note          TEXT,
+  created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX reviews_extraction_idx ON reviews (extraction_id);
+
+CREATE TABLE audit_log (
+  id        BIGSERIAL PRIMARY KEY,
+  at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  entity    TEXT NOT NULL,
+  entity_id TEXT,
+  detail    JSONB
+);
+CREATE INDEX audit_entity_idx ON audit_log (entity, entity_id);
+
+CREATE TABLE cross_checks (
+  id            BIGSERIAL PRIMARY KEY,
+  kind          TEXT NOT NULL CHECK (kind IN ('carry_over','duplicate')),
+  agency        TEXT NOT NULL,
+  extraction_a  BIGINT NOT NULL REFERENCES extractions(id) ON DELETE CASCADE,
+  extraction_b  BIGINT NOT NULL REFERENCES extractions(id) ON DELETE CASCADE,
+  year_a        INTEGER NOT NULL,
+  year_b        INTEGER NOT NULL,
+  ok            BOOLEAN NOT NULL,
+  detail        TEXT NOT NULL,
+  mismatches    JSONB NOT NULL DEFAULT '[]'::jsonb,
+  created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (kind, extraction_a, extraction_b)
+);
+CREATE INDEX cross_checks_a_idx ON cross_checks (extraction_a);
+CREATE INDEX cross_checks_b_idx ON cross_checks (extraction_b);
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,212 @@
+/**
+ * The store against the real PostgreSQL on 127.0.0.1 (a fresh schema) and the embedded PGlite:
+ * the same tests, the same SQL.
+ */
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { openStore, type Store, MIGRATIONS } from '../src/store';
+import type { Extraction } from '../src/model/extraction';
+import { PIPELINE_VERSION, sha256 } from '../src/pipeline/extract';
+import { DATABASE_URL, dropSchema, tempDir, uniqueName } from './helpers/services';
+
+function ext(sha: string, over: Partial<Extraction> = {}, fields: Record<string, number | null> = {}): Extraction {
+  return {
+    source: { sha256: sha, format: 'text', bytes: 10 },
+    meta: { agency: null, year: null, template: null },
+    fields,
+    cells: Object.fromEntries(Object.keys(fields).map((k) => [k, { confidence: 0.9, inferred: false, evidence: { method: 'read', raw: String(fields[k]) } }])),
+    checks: [{ id: 'c1', ok: true, detail: 'holds' }],
+    flags: [],
+    status: 'ok',
+    pipeline: PIPELINE_VERSION,
+    ...over,
+  };
+}
+
+const fakeSha = (n: number) => sha256(new TextEncoder().encode('doc ' + n));
+
+const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => Promise<void> }>]> = [
+  [
+    'pg',
+    async () => {
+      const schema = uniqueName('nbtest_store');
+      const blobs = tempDir('nb-blobs-');
+      const store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
+      return { store, cleanup: async () => { await store.close(); await dropSchema(schema); blobs.remove(); } };
+    },
+  ],
+  [
+    'pglite',
+    async () => {
+      const data = tempDir('nb-data-');
+      const store = await openStore({ dataDir: data.dir, pgliteDir: 'memory://' });
+      return { store, cleanup: async () => { await store.close(); data.remove(); } };
+    },
+  ],
+];
+
+describe.each(backends)('store on %s', (kind, open) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, cleanup } = await open());
+  }, 60000);
+  afterAll(async () => {
+    await cleanup?.();
+  });
+
+  test('is migrated, and migrating again applies nothing', async () => {
+    expect(store.kind).toBe(kind);
+    expect(await store.migrate()).toBe(0);
+    const rows = await store.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  test('sources: upsert is idempotent by URL; status transitions keep reasons', async () => {
+    const a = await store.upsertSource({ url: 'https://a.gov.cn/1.pdf', agencyHint: '甲县', yearHint: 2021, batch: 'b1' });
+    expect(a.created).toBe(true);
+    expect(a.source.status).toBe('queued');
+    const b = await store.upsertSource({ url: 'https://a.gov.cn/1.pdf' });
+    expect(b.created).toBe(false);
+    expect(b.source.id).toBe(a.source.id);
+    expect(b.source.agencyHint).toBe('甲县');
+    await store.markSourceFailed(a.source.id, { stage: 'fetch', code: 'http_error', message: 'HTTP 404' }, 404);
+    const f = await store.getSource(a.source.id);
+    expect(f?.status).toBe('failed');
+    expect(f?.error).toEqual({ stage: 'fetch', code: 'http_error', message: 'HTTP 404' });
+    expect(f?.httpStatus).toBe(404);
+    const c = await store.counts(PIPELINE_VERSION, 'b1');
+    expect(c.sources.failed).toBe(1);
+    expect(c.failures['fetch:http_error']).toBe(1);
+    await store.requeueSource(a.source.id, 'b2');
+    const q = await store.getSourceByUrl('https://a.gov.cn/1.pdf');
+    expect([q?.status, q?.error, q?.batch]).toEqual(['queued', null, 'b2']);
+  });
+
+  test('documents: bytes go to a sha256-addressed blob, written once', async () => {
+    const bytes = new TextEncoder().encode('2021年政府信息公开工作年度报告 ' + kind);
+    const d = await store.putDocument(bytes, { contentType: 'text/plain', url: 'https://a.gov.cn/x' });
+    expect(d.sha256).toBe(sha256(bytes));
+    expect(d.blobPath).toBe(join(d.sha256.slice(0, 2), d.sha256.slice(2, 4), d.sha256));
+    expect(readFileSync(join(store.blobRoot, d.blobPath)).equals(Buffer.from(bytes))).toBe(true);
+    const again = await store.putDocument(bytes);
+    expect(again.sha256).toBe(d.sha256);
+    expect(again.firstUrl).toBe('https://a.gov.cn/x');
+    expect(Buffer.from(await store.readBlob(d.sha256)).equals(Buffer.from(bytes))).toBe(true);
+    expect(existsSync(join(store.blobRoot, d.blobPath))).toBe(true);
+  });
+
+  test('extractions: one row per (sha256, pipeline), JSONB round trip, replace on re-save', async () => {
+    const sha = fakeSha(1);
+    const e1 = ext(sha, { status: 'flagged', flags: [{ code: 'inferred', field: 's3.new.total', message: 'solved' }] }, { 's3.new.total': 12, 's3.new.natural': null });
+    const r1 = await store.saveExtraction(e1, { durationMs: 42 });
+    expect(r1.extraction).toEqual(e1);
+    expect(r1.durationMs).toBe(42);
+    const r2 = await store.saveExtraction({ ...e1, status: 'ok', flags: [] });
+    expect(r2.id).toBe(r1.id);
+    expect(r2.status).toBe('ok');
+    const other = await store.saveExtraction({ ...e1, pipeline: '0.0.9-old' });
+    expect(other.id).not.toBe(r1.id);
+    expect((await store.findExtraction(sha, PIPELINE_VERSION))?.id).toBe(r1.id);
+    const failed = await store.saveExtraction(
+      { ...ext(fakeSha(2)), status: 'failed', error: { code: 'pdf_corrupt', message: 'bad xref' }, checks: [] },
+    );
+    expect(failed.errorCode).toBe('pdf_corrupt');
+    expect(failed.extraction.error).toEqual({ code: 'pdf_corrupt', message: 'bad xref' });
+    expect(await store.countExtractions({ pipeline: PIPELINE_VERSION })).toBe(2);
+    expect((await store.listExtractions({ status: 'failed' })).map((r) => r.id)).toEqual([failed.id]);
+    const audit = await store.listAudit({ entity: 'extraction', entityId: r1.id });
+    expect(audit.map((a) => a.action).sort()).toEqual(['extraction.create', 'extraction.replace']);
+    const n = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM extractions WHERE sha256 = $1', [sha]);
+    expect(Number(n[0].n)).toBe(2);
+  });
+
+  test('reviews are stored and audited', async () => {
+    const r = await store.saveExtraction(ext(fakeSha(3)));
+    const rv = await store.addReview({ extractionId: r.id, field: 's3.new.total', action: 'correct', value: 13, reviewer: 'alice', note: 'typo in source' });
+    expect(rv).toMatchObject({ extractionId: r.id, field: 's3.new.total', action: 'correct', value: 13, reviewer: 'alice' });
+    expect((await store.listReviews(r.id)).map((x) => x.id)).toEqual([rv.id]);
+    const audit = await store.listAudit({ entity: 'extraction', entityId: r.id });
+    expect(audit[0]).toMatchObject({ actor: 'alice', action: 'review.correct' });
+  });
+
+  test('cross-document checks: carry-over mismatches flag both, duplicates are linked', async () => {
+    const A = '乙县人民政府' + kind;
+    const y20 = await store.saveExtraction(ext(fakeSha(20), { meta: { agency: A, year: 2020, template: '2019' } }, { 's3.carried_forward.total': 5, 's3.carried_forward.natural': 3 }));
+    const y21 = await store.saveExtraction(ext(fakeSha(21), { meta: { agency: A, year: 2021, template: '2021' } }, { 's3.carried_over.total': 5, 's3.carried_over.natural': 2, 's3.carried_forward.total': 7 }));
+    const y22 = await store.saveExtraction(ext(fakeSha(22), { meta: { agency: A, year: 2022, template: '2021' } }, { 's3.carried_over.total': 7 }));
+    const y22b = await store.saveExtraction(ext(fakeSha(23), { meta: { agency: A, year: 2022, template: '2021' } }, { 's3.carried_over.total': 8 }));
+    const rows = await store.runCrossChecks({ agency: A });
+    const carry = rows.filter((r) => r.kind === 'carry_over');
+    expect(carry).toHaveLength(2);
+    const c2021 = carry.find((r) => r.yearB === 2021)!;
+    expect(c2021).toMatchObject({ extractionA: y20.id, extractionB: y21.id, ok: false });
+    expect(c2021.mismatches).toEqual(['s3.carried_forward.natural=3≠s3.carried_over.natural=2']);
+    expect(carry.find((r) => r.yearB === 2022)).toMatchObject({ extractionA: y21.id, extractionB: y22.id, ok: true });
+    const dup = rows.filter((r) => r.kind === 'duplicate');
+    expect(dup).toHaveLength(1);
+    expect(dup[0]).toMatchObject({ extractionA: y22.id, extractionB: y22b.id, ok: false });
+    expect((await store.getExtraction(y20.id))!.crossFlags.map((f) => f.code)).toEqual(['carry_over_mismatch']);
+    expect((await store.getExtraction(y21.id))!.crossFlags).toEqual([
+      expect.objectContaining({ code: 'carry_over_mismatch', other: y20.id, fields: ['s3.carried_over.natural'] }),
+    ]);
+    expect((await store.getExtraction(y22b.id))!.crossFlags.map((f) => f.code)).toEqual(['duplicate_report']);
+    expect((await store.listExtractions({ crossFlagged: true, agency: A })).map((r) => r.id).sort()).toEqual([y20.id, y21.id, y22.id, y22b.id].sort());
+    // recomputing after a correction clears the flags and replaces the rows
+    await store.saveExtraction(ext(fakeSha(21), { meta: { agency: A, year: 2021, template: '2021' } }, { 's3.carried_over.total': 5, 's3.carried_over.natural': 3, 's3.carried_forward.total': 7 }));
+    const again = await store.runCrossChecks({ agency: A });
+    expect(again.filter((r) => r.kind === 'carry_over').every((r) => r.ok)).toBe(true);
+    expect((await store.getExtraction(y20.id))!.crossFlags).toEqual([]);
+    expect(await store.listCrossChecks({ extractionId: y21.id })).toHaveLength(2);
+  });
+
+  test('incremental cross-checks (as workers run them) agree with the full recomputation', async () => {
+    const A = '丙县' + kind;
+    const mk = (n: number, year: number, f: Record<string, number>) => store.saveExtraction(ext(fakeSha(n), { meta: { agency: A, year, template: '2021' } }, f));
+    const order = [
+      await mk(31, 2021, { 's3.carried_over.total': 5, 's3.carried_forward.total': 9 }),
+      await mk(30, 2020, { 's3.carried_forward.total': 4 }),
+      await mk(32, 2022, { 's3.carried_over.total': 9 }),
+      await mk(33, 2022, { 's3.carried_over.total': 1 }),
+    ];
+    for (const r of order) await store.crossCheckExtraction(r.id);
+    const inc = await Promise.all(order.map(async (r) => (await store.getExtraction(r.id))!.crossFlags));
+    const incRows = (await store.listCrossChecks()).filter((r) => r.agency === A).map((r) => [r.kind, r.extractionA, r.extractionB, r.ok]);
+    await store.runCrossChecks({ agency: A });
+    const full = await Promise.all(order.map(async (r) => (await store.getExtraction(r.id))!.crossFlags));
+    const fullRows = (await store.listCrossChecks()).filter((r) => r.agency === A).map((r) => [r.kind, r.extractionA, r.extractionB, r.ok]);
+    const norm = (x: unknown[][]) => x.map((r) => JSON.stringify(r)).sort();
+    expect(norm(incRows)).toEqual(norm(fullRows));
+    expect(inc.map((f) => f.map((x) => x.code).sort())).toEqual(full.map((f) => f.map((x) => x.code).sort()));
+    expect(inc[1].map((f) => f.code)).toEqual(['carry_over_mismatch']); // 2020 forward 4 ≠ 2021 over 5
+    expect(inc[3].map((f) => f.code)).toEqual(['duplicate_report']);
+  });
+});
+
+test('pg: concurrent migrations from several processes are serialised', async () => {
+  const schema = uniqueName('nbtest_mig');
+  const blobs = tempDir('nb-blobs-');
+  try {
+    const stores = await Promise.all([1, 2, 3].map(() => openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir })));
+    const rows = await stores[0].query('SELECT version FROM schema_migrations');
+    expect(rows).toHaveLength(MIGRATIONS.length);
+    await Promise.all(stores.map((s) => s.close()));
+  } finally {
+    await dropSchema(schema);
+    blobs.remove();
+  }
+});
+
+test('PGlite keeps its data on disk across reopen', async () => {
+  const data = tempDir('nb-data-');
+  try {
+    const s1 = await openStore({ dataDir: data.dir });
+    await s1.upsertSource({ url: 'https://persist.gov.cn/a.pdf' });
+    await s1.close();
+    const s2 = await openStore({ dataDir: data.dir });
+    expect((await s2.getSourceByUrl('https://persist.gov.cn/a.pdf'))?.status).toBe('queued');
+    await s2.close();
+  } finally {
+    data.remove();
+  }
+}, 60000);

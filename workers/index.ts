@@ -1,0 +1,113 @@
+/**
+ * Queue workers: `startWorkers()` runs the fetch and/or extract stage in this process.
+ * Started by `nianbao worker`; several processes on several machines share one Redis and one PostgreSQL.
+ */
+import { Worker, type Job } from 'bullmq';
+import IORedis from 'ioredis';
+import { openStore } from '../src/store';
+import type { Store } from '../src/store/types';
+import { closeFetchAgents } from '../src/fetch';
+import { queueConfigFromEnv, redisOptions, type QueueConfig } from '../src/queue/config';
+import { openQueues, FETCH_QUEUE, EXTRACT_QUEUE, type Queues, type FetchJobData, type ExtractJobData } from '../src/queue/queues';
+import { ExtractPool } from '../src/queue/extract-pool';
+import { RedisHostLimiter } from '../src/queue/host-limiter';
+import { processFetch, processExtract, newRobotsCache, type StageContext } from '../src/queue/stages';
+
+export interface WorkerOptions {
+  stages?: Array<'fetch' | 'extract'>;
+  cfg?: QueueConfig;
+  store?: Store;
+  log?: (line: string) => void;
+  onExtracted?: StageContext['onExtracted'];
+}
+
+export interface RunningWorkers {
+  cfg: QueueConfig;
+  store: Store;
+  queues: Queues;
+  pool: ExtractPool;
+  workers: Worker[];
+  /** Graceful: stop taking jobs, let active jobs finish, close connections. */
+  close(): Promise<void>;
+}
+
+export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWorkers> {
+  const cfg = opts.cfg ?? queueConfigFromEnv();
+  const stages = opts.stages ?? ['fetch', 'extract'];
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const ownStore = !opts.store;
+  const store = opts.store ?? (await openStore());
+  const queues = openQueues(cfg);
+  const connection = redisOptions(cfg.redisUrl) as any;
+  const RedisCtor = ((IORedis as any).default ?? IORedis) as new (o: unknown) => any;
+  const limiterRedis = stages.includes('fetch') ? new RedisCtor({ ...connection, maxRetriesPerRequest: 3 }) : null;
+  const limiter = limiterRedis
+    ? new RedisHostLimiter(limiterRedis, cfg.prefix, {
+        concurrency: cfg.fetch.hostConcurrency,
+        intervalMs: cfg.fetch.hostIntervalMs,
+        leaseMs: cfg.fetch.timeoutMs * 2 + 5000,
+        maxWaitMs: 5000,
+      })
+    : null;
+  const pool = new ExtractPool({ size: cfg.extract.concurrency, timeoutMs: cfg.extract.timeoutMs, mode: cfg.extract.mode, recycleAfter: cfg.extract.recycleAfter });
+  const ctx: StageContext = { store, cfg, queues, limiter, robots: newRobotsCache(), pool, onExtracted: opts.onExtracted };
+  const common = {
+    connection,
+    prefix: cfg.prefix,
+    lockDuration: cfg.lockMs,
+    stalledInterval: cfg.stalledMs,
+    maxStalledCount: cfg.maxStalledCount,
+  };
+  const workers: Worker[] = [];
+
+  /** Safety net: a job that failed for good without the processor recording it (crashes, stalls, store outages). */
+  const recordFinal = async (stage: 'fetch' | 'extract', job: Job | undefined, err: Error) => {
+    if (!job || err?.name === 'DelayedError') return;
+    try {
+      const state = await job.getState();
+      if (state !== 'failed') return; // will be retried
+      const code = /stalled/i.test(err.message) ? 'stalled' : 'job_failed';
+      const message = `${err.message} (after ${job.attemptsMade} attempts)`;
+      if (stage === 'fetch') {
+        const src = await store.getSource((job.data as FetchJobData).sourceId);
+        if (src && src.status !== 'extracted' && src.status !== 'failed') await store.markSourceFailed(src.id, { stage: 'queue', code, message });
+      } else {
+        for (const s of await store.listSources({ sha256: (job.data as ExtractJobData).sha256, status: 'fetched' })) {
+          await store.markSourceFailed(s.id, { stage: 'extract', code, message });
+        }
+      }
+    } catch (e) {
+      log(`nianbao worker: could not record the failure of ${stage} job ${job.id}: ${(e as Error).message}`);
+    }
+  };
+
+  if (stages.includes('fetch')) {
+    const w = new Worker<FetchJobData>(FETCH_QUEUE, (job, token) => processFetch(ctx, job, token), { ...common, concurrency: cfg.fetch.concurrency });
+    w.on('failed', (job, err) => void recordFinal('fetch', job, err));
+    w.on('error', (e) => log(`nianbao worker (fetch): ${e.message}`));
+    workers.push(w);
+  }
+  if (stages.includes('extract')) {
+    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job) => processExtract(ctx, job), { ...common, concurrency: cfg.extract.concurrency });
+    w.on('failed', (job, err) => void recordFinal('extract', job, err));
+    w.on('error', (e) => log(`nianbao worker (extract): ${e.message}`));
+    workers.push(w);
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+  let closing: Promise<void> | null = null;
+  return {
+    cfg, store, queues, pool, workers,
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((w) => w.close()));
+        await pool.close();
+        await queues.close();
+        limiterRedis?.disconnect();
+        await closeFetchAgents();
+        if (ownStore) await store.close();
+      })();
+      return closing;
+    },
+  };
+}
