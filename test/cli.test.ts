@@ -1,5 +1,7 @@
 /** The `nianbao extract` command as users run it (the built CLI in dist/, via bin/nianbao.js). */
-import { spawnSync } from 'child_process';
+import { spawnSync, spawn } from 'child_process';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -41,4 +43,44 @@ test('help and usage errors', () => {
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('unknown option --nope');
   expect(run(['frobnicate']).status).toBe(2);
+});
+
+describe('URLs', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    const body = readFileSync(join(root, 'samples', '002_c713da55fa8f498a.txt'));
+    server = createServer((req, res) => {
+      if (req.url === '/robots.txt') return void res.writeHead(404).end();
+      if (req.url === '/report.txt') return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+      res.writeHead(404).end('not found');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  // async spawn: the test server lives in this process
+  const runAsync = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const p = spawn(process.execPath, [bin, ...args], { cwd: root });
+      let stdout = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.on('close', (status) => resolve({ status, stdout }));
+    });
+
+  test('a URL is fetched and extracted; private addresses are refused unless allowed', async () => {
+    const ok = await runAsync(['extract', '--quiet', '--allow-private', `${base}/report.txt`, `${base}/gone.pdf`]);
+    expect(ok.status).toBe(0);
+    const [x, gone] = ok.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(x.source.uri).toBe(`${base}/report.txt`);
+    expect(x.meta).toEqual({ agency: '隆德县城关镇人民政府', year: 2021, template: '2021' });
+    expect(gone.status).toBe('failed');
+    expect(gone.error.code).toBe('fetch_failed');
+    const refused = await runAsync(['extract', '--quiet', `${base}/report.txt`]);
+    const r = JSON.parse(refused.stdout);
+    expect(r.status).toBe('failed');
+    expect(r.error.code).toBe('fetch_failed');
+    expect(r.error.message).toMatch(/private|loopback|not allowed|refus/i);
+  });
 });
