@@ -152,20 +152,22 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     // A printed empty in a slot is only trusted where the source had a true grid (HTML, Word,
     // ruled PDF): there the blank sits in its own cell. In text dumps (a cell per line, tab rows)
     // a blank may be a placeholder or a lost label cell, and the numbers may belong one slot over.
+    // And where the source has printed rows (tables, tab rows), one row's numbers must come from
+    // one printed line: numbers borrowed across a line break mean a cell was lost on one line and
+    // one was added on the other, which every count would otherwise hide.
     let emptyTaken = false;
-    let sameGridRow = true;
-    let gridRow: string | undefined;
+    let trustedGrid = true;
+    const lines = new Set<string>();
     for (const i of slots) {
       const j = al.itemToken[i];
       if (j < 0) continue;
-      const pos = tokens[j].pos;
-      if (tokens[j].kind === 'empty') emptyTaken = true;
-      const trueGrid = tokens[j].origin !== undefined && TRUE_GRIDS.has(tokens[j].origin!);
-      const where = trueGrid && pos.table !== undefined && pos.row !== undefined ? `${pos.table}:${pos.row}` : undefined;
-      if (!where || (gridRow !== undefined && where !== gridRow)) sameGridRow = false;
-      gridRow = where;
+      const { pos, origin, kind } = tokens[j];
+      if (kind === 'empty') emptyTaken = true;
+      if (origin === undefined || !TRUE_GRIDS.has(origin)) trustedGrid = false;
+      if (pos.table !== undefined && pos.row !== undefined) lines.add(`${pos.table}:${pos.row}`);
     }
-    if (allTaken && !stray && !numInLabel && (!emptyTaken || sameGridRow)) {
+    const oneLine = lines.size <= 1;
+    if (allTaken && !stray && !numInLabel && oneLine && (!emptyTaken || trustedGrid)) {
       let placement: Placement = anchored ? 'anchored' : 'ordered';
       if (!anchored) {
         // Bounded: the nearest anchors on both sides enclose an exact run (every slot taken, no stray number).
