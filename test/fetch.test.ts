@@ -128,7 +128,10 @@ describe('politeness', () => {
     const starts = srv.starts.filter((t) => t >= t0).sort((a, b) => a - b);
     expect(starts).toHaveLength(6);
     expect(srv.maxInFlight).toBeLessThanOrEqual(2);
-    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(90);
+    // The limiter spaces request starts 100 ms apart; the server sees arrivals, which jitter by
+    // connection set-up on a loaded machine. The whole span cannot shrink by much, one gap can.
+    expect(starts[5] - starts[0]).toBeGreaterThanOrEqual(450);
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(50);
   });
 });
 
