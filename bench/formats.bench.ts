@@ -2,7 +2,9 @@
  * PDF reader benchmark: documents and pages per second in one process over the PDF fixtures
  * (test/fixtures/files/pdf, readable ones only), the reader alone and the whole pipeline, and
  * poppler's `pdftotext -layout` over the same files in the same run (one process per file, as a
- * shell-out would be), so the figures compare as a ratio on a noisy or shared machine.
+ * shell-out would be), so the figures compare as a ratio on a noisy or shared machine. The reader's
+ * CPU time (process.cpuUsage: this thread and libuv's pool, where pdf.js inflates streams) is given
+ * too: on a shared machine it moves much less than wall time.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -26,15 +28,19 @@ export async function run() {
   const docs = files.map((f) => ({ name: f, bytes: new Uint8Array(fs.readFileSync(path.join(dir, f))) }));
   let pages = 0;
   for (const d of docs) pages += (await readPdfBytes(d.bytes)).pages ?? 0; // warm-up
-  const rounds = 3;
+  const rounds = 5;
   const reader: number[] = [];
+  const readerCpu: number[] = [];
   const pipeline: number[] = [];
   const poppler: number[] = [];
   let havePoppler = true;
   for (let r = 0; r < rounds; r++) {
     let t = performance.now();
+    const c = process.cpuUsage();
     for (const d of docs) await readPdfBytes(d.bytes);
     reader.push((performance.now() - t) / 1000);
+    const used = process.cpuUsage(c);
+    readerCpu.push((used.user + used.system) / 1e6);
     t = performance.now();
     for (const d of docs) await extractBytes(d.bytes, { path: d.name });
     pipeline.push((performance.now() - t) / 1000);
@@ -54,7 +60,13 @@ export async function run() {
     docs: docs.length,
     pages,
     mb: Number((docs.reduce((a, d) => a + d.bytes.length, 0) / 2 ** 20).toFixed(2)),
-    reader: { docsPerSec: +(docs.length / rs).toFixed(2), pagesPerSec: +(pages / rs).toFixed(1), msPerDoc: +((rs * 1000) / docs.length).toFixed(0) },
+    reader: {
+      docsPerSec: +(docs.length / rs).toFixed(2),
+      pagesPerSec: +(pages / rs).toFixed(1),
+      msPerDoc: +((rs * 1000) / docs.length).toFixed(0),
+      cpuMsPerDoc: +((median(readerCpu) * 1000) / docs.length).toFixed(0),
+      docsPerCpuSec: +(docs.length / median(readerCpu)).toFixed(2),
+    },
     pipeline: { docsPerSec: +(docs.length / ps).toFixed(2), pagesPerSec: +(pages / ps).toFixed(1) },
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };

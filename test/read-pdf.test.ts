@@ -9,11 +9,17 @@ import type { DocumentModel, Table, TableCell } from '../src/model/document';
 import { readPdf, readPdfBytes } from '../src/read/pdf';
 import { ExtractError } from '../src/errors';
 import { splitAt } from '../src/read/pdf/text';
-import { buildLattice, findGrids } from '../src/read/pdf/lattice';
+import { buildLattice, findGrids, type PTable } from '../src/read/pdf/lattice';
+import { appendNumberRows, numberCells } from '../src/read/pdf/stream';
+import { makeLine } from '../src/read/pdf/text';
+import { loadPdfjs } from '../src/read/pdf/pdfjs';
 import type { TItem } from '../src/read/pdf/geom';
 import grid from '../src/grid/grid.json';
 
 const DIR = path.join(__dirname, 'fixtures/files/pdf');
+
+// built-ins as this test file's realm had them before pdf.js was loaded
+const before = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify, toString: Function.prototype.toString };
 
 interface Expected {
   template: '2019' | '2021';
@@ -210,6 +216,69 @@ describe('borderless tables (stream)', () => {
     expect(total.filter((c) => /^\d+$/.test(c.text)).map((c) => c.text)).toEqual(ORGS.map((o) => String(exp.fields[`s3.total.${o}`])));
     const granted = s3.rows.find((r) => r.some((c) => norm(c.text) === '（一）予以公开'))!;
     expect(granted.filter((c) => /^\d+$/.test(c.text)).map((c) => c.text)).toEqual(ORGS.map((o) => String(exp.fields[`s3.granted.${o}`])));
+  });
+});
+
+describe('a borderless table whose last row is alone on the next page', () => {
+  test('the 四 table: its row of fifteen numbers (page 3) joins the table (page 2), in order', async () => {
+    const doc = await read('borderless-2021');
+    const exp = expected('borderless-2021');
+    const t = findTable(doc, '行政复议')!;
+    expect(t).toBeDefined();
+    expect(t.origin).toBe('pdf-stream');
+    const last = t.rows[t.rows.length - 1].filter((c) => !c.spanOf && c.text);
+    const want = ['review', 'suit_direct', 'suit_after_review'].flatMap((g) =>
+      ['upheld', 'corrected', 'other', 'pending', 'total'].map((c) => String(exp.fields[`s4.${g}.${c}`])));
+    expect(last.map((c) => c.text)).toEqual(want);
+    expect(last.every((c) => c.pos.page === 3)).toBe(true);
+    expect(t.pos.page).toBe(2);
+    // the header cells span the number columns they were printed over
+    expect(t.rows[0].some((c) => norm(c.text) === '行政诉讼' && (c.colSpan ?? 1) > 1)).toBe(true);
+    // and the numbers are no longer a paragraph
+    const paras = doc.blocks.filter((b) => b.kind === 'paragraph').map((b) => (b as { text: string }).text);
+    expect(paras.filter((p) => /^[\d\s]+$/.test(p))).toEqual([]);
+  });
+
+  const it = (str: string, x0: number, x1: number, y = 100): TItem => ({ str, x0, x1, y0: y - 2, y1: y + 8, size: 10 });
+  const stream = (xs: number[], rows: string[][], y = 200): PTable => ({
+    origin: 'pdf-stream', page: 1, bbox: [xs[0], y - 20 * rows.length, xs[xs.length - 1], y], xs, nrows: rows.length,
+    cells: rows.flatMap((r, ri) => r.map((text, c) => ({ r0: ri, c0: c, r1: ri + 1, c1: c + 1, text, bbox: [xs[c], y - 20 * (ri + 1), xs[c + 1], y - 20 * ri] as [number, number, number, number], page: 1 }))),
+  });
+
+  test('numberCells: numbers of a line, also from one run with spaces; null for a line with words', () => {
+    expect(numberCells(makeLine([it('4 17 1,203', 0, 60)]))!.map((c) => c.map((p) => p.str).join(''))).toEqual(['4', '17', '1,203']);
+    // digits drawn as separate touching runs are one number
+    expect(numberCells(makeLine([it('1', 0, 5), it('0', 5.5, 10.5), it('7', 40, 45)]))!.length).toBe(2);
+    expect(numberCells(makeLine([it('合计', 0, 20), it('7', 40, 45)]))).toBeNull();
+    expect(numberCells(makeLine([it('7', 40, 45)]))).toBeNull();
+  });
+
+  test('appendNumberRows: numbers that fit the columns take them; others add columns under spanning headers', () => {
+    const fit = appendNumberRows(stream([0, 50, 100, 150], [['项目', '甲', '乙']]), [makeLine([it('3', 60, 70, 150), it('9', 110, 120, 150)])], 2)!;
+    expect(fit.xs).toEqual([0, 50, 100, 150]);
+    expect(fit.nrows).toBe(2);
+    expect(fit.cells.filter((c) => c.r0 === 1).map((c) => [c.c0, c.text, c.page])).toEqual([[0, '', 2], [1, '3', 2], [2, '9', 2]]);
+    // a header of two merged columns over four numbers
+    const wide = appendNumberRows(stream([0, 100, 200], [['复议', '诉讼']]), [makeLine([it('1', 20, 25), it('2', 70, 75), it('3', 120, 125), it('4', 170, 175)])], 2)!;
+    expect(wide.xs.length - 1).toBe(4);
+    expect(wide.cells.filter((c) => c.r0 === 0).map((c) => [c.text, c.c0, c.c1])).toEqual([['复议', 0, 2], ['诉讼', 2, 4]]);
+    expect(wide.cells.filter((c) => c.r0 === 1).map((c) => c.text)).toEqual(['1', '2', '3', '4']);
+    // not numbers, or far outside the table: no join
+    expect(appendNumberRows(stream([0, 50, 100], [['a', 'b']]), [makeLine([it('说明', 0, 20), it('3', 60, 70)])], 2)).toBeNull();
+    expect(appendNumberRows(stream([0, 50, 100], [['a', 'b']]), [makeLine([it('3', 300, 310), it('4', 400, 410)])], 2)).toBeNull();
+  });
+});
+
+describe('pdf.js loading', () => {
+  test('the legacy build\'s polyfills stay, the built-ins it replaced are native again', async () => {
+    await loadPdfjs();
+    await read('ruled-2021');
+    // the legacy build ran in this realm: Node 20 has no Promise.withResolvers of its own
+    expect(typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers).toBe('function');
+    expect(Array.prototype.push).toBe(before.push);
+    expect(JSON.parse).toBe(before.parse);
+    expect(JSON.stringify).toBe(before.stringify);
+    expect(Function.prototype.toString).toBe(before.toString);
   });
 });
 

@@ -5,21 +5,23 @@
  * cells included), text placed by cell geometry; the remaining lines lose page furniture (page
  * numbers, running headers/footers), then borderless tables are found from column alignment
  * (stream), and what is left becomes paragraphs in reading order. Tables and paragraphs that run
- * over a page break are joined (repeated header rows dropped).
+ * over a page break are joined (repeated header rows dropped); rows of numbers alone at the top of
+ * a page continue the borderless table that ended the page before.
+ *
+ * Speed: pdf.js is asked for text and vector paths only (see pdfjsOptions in ./pdf/pdfjs).
  *
  * Failures: encrypted → pdf_encrypted; no (usable) text layer → pdf_no_text_layer; anything pdf.js
  * cannot parse → pdf_corrupt; over the time budget → timeout. Pages past `maxPages` are not read.
  */
-import * as path from 'path';
 import type { Block, DocumentModel } from '../model/document';
 import { ExtractError } from '../errors';
 import type { Reader } from './types';
-import { loadPdfjs, pdfjsDir } from './pdf/pdfjs';
+import { loadPdfjs, pdfjsOptions } from './pdf/pdfjs';
 import type { TItem } from './pdf/geom';
 import { type RawTextItem, type Line, toItems, toLines } from './pdf/text';
 import { type OpList, extractRules } from './pdf/rules';
 import { type PTable, buildLattice, findGrids } from './pdf/lattice';
-import { findStreamTables } from './pdf/stream';
+import { appendNumberRows, findStreamTables, numberCells } from './pdf/stream';
 import { findFurniture } from './pdf/furniture';
 import { type PBlock, bodyMargins, joinPages, order, toModelParagraph, toModelTable, toParagraphs } from './pdf/assemble';
 
@@ -58,7 +60,6 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
   const name = opts.name ?? 'pdf';
   const deadline = Date.now() + timeoutMs;
   const lib = await loadPdfjs();
-  const dir = pdfjsDir();
 
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -68,15 +69,8 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
   const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, timedOut]);
 
   const task = lib.getDocument({
+    ...pdfjsOptions(),
     data: new Uint8Array(bytes), // pdf.js may take ownership of the buffer
-    cMapUrl: path.join(dir, 'cmaps') + path.sep,
-    cMapPacked: true,
-    standardFontDataUrl: path.join(dir, 'standard_fonts') + path.sep,
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    stopAtErrors: false,
-    verbosity: 0,
   });
   try {
     let doc;
@@ -156,7 +150,8 @@ async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number): Promise<PageData
     const tables: PTable[] = [];
     let rest: TItem[] = items;
     if (items.length > 0) {
-      const ops = (await page.getOperatorList()) as unknown as OpList;
+      // annotations are not page content (and their appearance streams draw no table rules)
+      const ops = (await page.getOperatorList({ annotationMode: lib.AnnotationMode.DISABLE })) as unknown as OpList;
       const rules = extractRules(ops, lib.OPS as unknown as Record<string, number>);
       const grids = findGrids(rules).sort((a, b) => b.bbox[3] - a.bbox[3]);
       for (const g of grids) {
@@ -188,13 +183,30 @@ export function assemble(pages: PageData[]): DocumentModel {
     ];
     // paragraphs never run across a table
     const tableBoxes = blocks.map((b) => (b.kind === 'table' ? b.table.bbox : null)).filter((b) => b !== null);
+    // a borderless table ending the previous page continues with rows of numbers at the top of
+    // this one (too few lines to be found as a table here): they join it
+    let rest = stream.rest;
+    const prevPage = perPage[perPage.length - 1];
+    const prevLast = prevPage?.[prevPage.length - 1];
+    if (prevLast?.kind === 'table' && prevLast.table.origin === 'pdf-stream') {
+      const lead: Line[] = [];
+      for (const l of rest) {
+        if (!tableBoxes.every((t) => l.y0 >= t[3] - 1) || !numberCells(l)) break;
+        lead.push(l);
+      }
+      const joined = lead.length > 0 ? appendNumberRows(prevLast.table, lead, p.page) : null;
+      if (joined) {
+        prevLast.table = joined;
+        rest = rest.slice(lead.length);
+      }
+    }
     let group: Line[] = [];
     const flush = () => {
       blocks.push(...toParagraphs(group, p.page, margins));
       group = [];
     };
     let prev: Line | null = null;
-    for (const l of stream.rest) {
+    for (const l of rest) {
       if (prev && tableBoxes.some((t) => t[3] <= prev!.y0 + 1 && t[1] >= l.y1 - 1)) flush();
       group.push(l);
       prev = l;

@@ -5,7 +5,14 @@
  * No worker thread: pdf.js runs its "fake worker" in this thread. We import the worker module
  * ourselves and expose it as `globalThis.pdfjsWorker`, which pdf.js picks up instead of importing
  * the worker file by URL (that import would fail under jest's module system).
+ *
+ * Speed (see `pdfjsOptions`): the legacy build's core-js polyfills replace some built-ins that
+ * Node 20 already has (Array.prototype.push, JSON.parse/stringify, Function.prototype.toString)
+ * with slow JavaScript versions for the whole process; we put the native ones back after loading.
+ * Only replaced built-ins are restored: polyfills for what Node 20 lacks (Promise.withResolvers,
+ * Map.prototype.getOrInsert, Uint8Array.prototype.toHex, ...) stay, pdf.js needs them.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs' with { 'resolution-mode': 'import' };
@@ -24,16 +31,95 @@ async function importEsm(specifier: string): Promise<unknown> {
 
 let loading: Promise<PdfJs> | undefined;
 
+/** Built-ins the legacy build replaces although Node 20 has them natively. */
+const NATIVE: [object, PropertyKey][] = [
+  [Array.prototype, 'push'],
+  [JSON, 'parse'],
+  [JSON, 'stringify'],
+  [Function.prototype, 'toString'],
+];
+
 export function loadPdfjs(): Promise<PdfJs> {
   loading ??= (async () => {
     const dir = pdfjsDir();
-    const lib = (await importEsm(pathToFileURL(path.join(dir, 'legacy/build/pdf.mjs')).href)) as PdfJs;
-    const g = globalThis as { pdfjsWorker?: unknown };
-    if (!g.pdfjsWorker) {
-      g.pdfjsWorker = await importEsm(pathToFileURL(path.join(dir, 'legacy/build/pdf.worker.mjs')).href);
+    const saved = NATIVE.map(([o, k]) => Object.getOwnPropertyDescriptor(o, k));
+    try {
+      const lib = (await importEsm(pathToFileURL(path.join(dir, 'legacy/build/pdf.mjs')).href)) as PdfJs;
+      const g = globalThis as { pdfjsWorker?: unknown };
+      if (!g.pdfjsWorker) {
+        g.pdfjsWorker = await importEsm(pathToFileURL(path.join(dir, 'legacy/build/pdf.worker.mjs')).href);
+      }
+      return lib;
+    } finally {
+      NATIVE.forEach(([o, k], i) => {
+        const d = saved[i];
+        if (d && Object.getOwnPropertyDescriptor(o, k)?.value !== d.value) Object.defineProperty(o, k, d);
+      });
     }
-    return lib;
   })();
   loading.catch(() => { loading = undefined; });
   return loading;
+}
+
+/**
+ * cMap and standard-font files, read once per process (pdf.js would read them from disk again for
+ * every document). pdf.js copies what we return into its worker, so one cached array serves all.
+ */
+const binaryCache = new Map<string, Promise<Uint8Array>>();
+
+class CachedBinaryDataFactory {
+  private readonly urls: Record<string, string | null>;
+  constructor(opts: { cMapUrl?: string | null; standardFontDataUrl?: string | null; wasmUrl?: string | null }) {
+    this.urls = { cMapUrl: opts.cMapUrl ?? null, standardFontDataUrl: opts.standardFontDataUrl ?? null, wasmUrl: opts.wasmUrl ?? null };
+  }
+  fetch({ kind, filename }: { kind: string; filename: string }): Promise<Uint8Array> {
+    const base = this.urls[kind];
+    if (!base) return Promise.reject(new Error(`no ${kind} for pdf.js`));
+    const file = base + filename;
+    let p = binaryCache.get(file);
+    if (!p) {
+      p = fs.promises.readFile(file).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      p.catch(() => binaryCache.delete(file));
+      binaryCache.set(file, p);
+    }
+    return p;
+  }
+}
+
+/**
+ * A stand-in for the DOM document pdf.js loads fonts into. We never render, but pdf.js prepares
+ * fonts for rendering anyway: with `disableFontFace` it compiles every glyph drawn into a path in
+ * the worker (a third of the time of a page), without it it hands the font to the main thread's
+ * font loader, which in Node needs a document to insert an @font-face rule into. This one accepts
+ * and forgets the rule.
+ */
+const FONTLESS_DOCUMENT = {
+  createElement: () => ({ sheet: { cssRules: [], insertRule: () => 0 }, remove: () => undefined }),
+  documentElement: { getElementsByTagName: () => [{ append: () => undefined }] },
+};
+
+/**
+ * getDocument options for reading text and vector paths only (no rendering). Parameters pdf.js
+ * takes from here: the directories of cMaps and standard fonts, `maxImageSize: 0` (images are
+ * dropped from the operator list, never decoded: we only need text and ruling lines), no eval,
+ * no system fonts, no font face (see FONTLESS_DOCUMENT).
+ */
+export function pdfjsOptions(): Record<string, unknown> {
+  const dir = pdfjsDir();
+  return {
+    cMapUrl: path.join(dir, 'cmaps') + path.sep,
+    cMapPacked: true,
+    standardFontDataUrl: path.join(dir, 'standard_fonts') + path.sep,
+    BinaryDataFactory: CachedBinaryDataFactory,
+    useWorkerFetch: false,
+    isEvalSupported: false,
+    disableFontFace: false,
+    ownerDocument: FONTLESS_DOCUMENT,
+    useSystemFonts: false,
+    isOffscreenCanvasSupported: false,
+    isImageDecoderSupported: false,
+    maxImageSize: 0,
+    stopAtErrors: false,
+    verbosity: 0,
+  };
 }

@@ -120,3 +120,111 @@ function build(run: Line[], page: number): PTable | null {
   const box = itemsBox(run);
   return { origin: 'pdf-stream', page, bbox: [box[0], box[1], box[2], box[3]], xs, nrows: run.length, cells };
 }
+
+// ------------------------------------------------------------------ rows continuing a table
+
+const midX = (its: TItem[]): number => {
+  const b = itemsBox(its);
+  return (b[0] + b[2]) / 2;
+};
+
+const NUMBER = /^[-+]?(\d[\d,]*(\.\d+)?|\.\d+)%?$/;
+
+/** The words of an item (split at spaces, boxes by estimated advance), for runs holding several numbers. */
+function words(it: TItem): TItem[] {
+  if (!/\s/.test(it.str.trim())) return [it];
+  const chars = [...it.str];
+  const weights = chars.map((ch) => (/\s/.test(ch) ? 0.3 : 0.55));
+  const scale = (it.x1 - it.x0) / weights.reduce((a, b) => a + b, 0);
+  const out: TItem[] = [];
+  let x = it.x0;
+  let cur: TItem | null = null;
+  chars.forEach((ch, k) => {
+    const w = weights[k] * scale;
+    if (/\s/.test(ch)) cur = null;
+    else {
+      if (!cur) {
+        cur = { str: '', x0: x, x1: x, y0: it.y0, y1: it.y1, size: it.size };
+        out.push(cur);
+      }
+      cur.str += ch;
+      cur.x1 = x + w;
+    }
+    x += w;
+  });
+  return out;
+}
+
+/**
+ * The numbers of a line made of numbers only (at least two), left to right, each with the items
+ * printing it (digits drawn as separate runs join when they touch); null for any other line.
+ */
+export function numberCells(line: Line): TItem[][] | null {
+  const parts = line.items.flatMap(words).sort((a, b) => a.x0 - b.x0);
+  const cells: TItem[][] = [];
+  for (const p of parts) {
+    const last = cells[cells.length - 1];
+    const prev = last?.[last.length - 1];
+    if (prev && p.x0 - prev.x1 < 0.3 * line.size && NUM_END.test(prev.str) && /^[\d.,%]/.test(p.str)) last.push(p);
+    else cells.push([p]);
+  }
+  if (cells.length < 2) return null;
+  for (const c of cells) if (!NUMBER.test(c.map((p) => p.str).join(''))) return null;
+  return cells;
+}
+
+/**
+ * Rows of numbers that continue a borderless table (its last row printed at the top of the next
+ * page, alone, so it was not found as a table there) → the table with those rows appended. When
+ * the numbers fit the table's columns one to a column, they take those columns; otherwise (the
+ * table so far was only its header, whose columns are merged cells) the numbers' own positions
+ * add column boundaries, and the table's earlier cells span the columns they cover.
+ * Returns null when the lines do not line up with the table.
+ */
+export function appendNumberRows(t: PTable, lines: Line[], page: number): PTable | null {
+  if (t.origin !== 'pdf-stream' || lines.length === 0) return null;
+  const rows = lines.map(numberCells);
+  if (rows.some((r) => r === null)) return null;
+  const left = t.xs[0];
+  const right = t.xs[t.xs.length - 1];
+  const slack = 25;
+  if (lines.some((l) => l.x0 < left - slack || l.x1 > right + slack)) return null;
+  const nums = rows as TItem[][][];
+  const colOf = (xs: number[], x: number) => Math.min(Math.max(xs.filter((b) => b <= x).length - 1, 0), xs.length - 2);
+  // one number per column of the table as it is?
+  const fits = nums.every((r) => {
+    const cols = r.map((c) => colOf(t.xs, midX(c)));
+    return cols.every((c, k) => k === 0 || c > cols[k - 1]);
+  });
+  let xs = t.xs;
+  let map = (c: number) => c;
+  if (!fits) {
+    // boundaries between the numbers of the longest row, added to the table's own
+    const widest = nums.reduce((a, r) => (r.length > a.length ? r : a));
+    const boxes = widest.map(itemsBox);
+    const added: number[] = [];
+    for (let k = 0; k + 1 < boxes.length; k++) added.push((boxes[k][2] + boxes[k + 1][0]) / 2);
+    const tol = 3;
+    const inner = [...t.xs.slice(1, -1), ...added.filter((b) => t.xs.every((x) => Math.abs(x - b) > tol))].sort((a, b) => a - b);
+    xs = [Math.min(left, ...lines.map((l) => l.x0)), ...inner, Math.max(right, ...lines.map((l) => l.x1))];
+    const index = new Map(t.xs.map((x, k) => [k, k === 0 ? 0 : k === t.xs.length - 1 ? xs.length - 1 : xs.indexOf(x)]));
+    map = (c) => index.get(c)!;
+    if (!nums.every((r) => {
+      const cols = r.map((c) => colOf(xs, midX(c)));
+      return cols.every((c, k) => k === 0 || c > cols[k - 1]);
+    })) return null;
+  }
+  const cells: LCell[] = t.cells.map((c) => ({ ...c, c0: map(c.c0), c1: map(c.c1) }));
+  nums.forEach((r, q) => {
+    const row = t.nrows + q;
+    const line = lines[q];
+    const taken = new Map<number, TItem[]>();
+    for (const c of r) taken.set(colOf(xs, midX(c)), c);
+    for (let c = 0; c + 1 < xs.length; c++) {
+      const its = taken.get(c);
+      const bbox: BBox = its ? itemsBox(its) : [xs[c], line.y0, xs[c + 1], line.y1];
+      cells.push({ r0: row, c0: c, r1: row + 1, c1: c + 1, text: its ? cellText(its) : '', bbox, page });
+    }
+  });
+  return { ...t, xs, nrows: t.nrows + lines.length, cells };
+}
