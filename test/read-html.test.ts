@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { sniff } from '../src/sniff';
 import { readDocument } from '../src/read';
-import { readHtml, htmlToDocument } from '../src/read/html';
+import * as cheerio from 'cheerio';
+import { MAX_HTML_BYTES, MAX_HTML_TAGS, htmlToDocument, nestingDepth, parseDom, readHtml } from '../src/read/html';
+import type { DomNode } from '../src/read/html/dom';
 import type { DocumentModel, Table } from '../src/model/document';
 import { FILES, checkGrid, expectedFor, spansConsistent } from './fixtures/files/html/grid-check';
 
@@ -181,5 +183,47 @@ describe('HTML walk: grids and paragraphs', () => {
     const t0 = Date.now();
     await expect(readHtml({ bytes, sniff: sniff(bytes) })).rejects.toMatchObject({ code: 'unreadable' });
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe('HTML parsing and limits', () => {
+  /** Structure of a domhandler tree: types, names, attributes and text, parent links checked. */
+  const dump = (n: DomNode, parent: DomNode | null = null): unknown => {
+    expect(n.parent).toBe(parent);
+    return [n.type, n.name ?? null, n.attribs ? { ...n.attribs } : null, n.data ?? null, (n.children ?? []).map((c) => dump(c, n))];
+  };
+
+  test('the DOM is the one cheerio.load builds (parse5, scripting on)', () => {
+    const pages = ['html/gov-page-2021.html', 'html/word-2021.html', 'html/layout-tables-2019.html'].map((rel) => fs.readFileSync(path.join(FILES, rel), 'latin1'));
+    pages.push('<table><tr><td>a<p>b<td>c</table><noscript><p>x</p></noscript><template><h1>t</h1></template><svg><title>s</title></svg><p>尾');
+    for (const h of pages) {
+      const root = cheerio.load(h).root().get(0) as unknown as DomNode;
+      root.parent = null;
+      expect(dump(parseDom(h))).toEqual(dump(root));
+    }
+  });
+
+  test(`a page over ${MAX_HTML_BYTES} bytes is refused with too_large before it is decoded`, async () => {
+    const bytes = Buffer.alloc(MAX_HTML_BYTES + 1, 0x20);
+    bytes.write('<html><body><p>', 0);
+    const t0 = Date.now();
+    await expect(readHtml({ bytes, sniff: sniff(bytes.subarray(0, 4096)) })).rejects.toMatchObject({ code: 'too_large' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  test(`a page of more than ${MAX_HTML_TAGS} tags is refused with too_large before it is parsed`, async () => {
+    const bytes = Buffer.from('<html><body><table>' + '<tr><td>1</td><td>2</td></tr>'.repeat(MAX_HTML_TAGS / 3 + 1) + '</table></body></html>');
+    const t0 = Date.now();
+    await expect(readHtml({ bytes, sniff: sniff(bytes) })).rejects.toMatchObject({ code: 'too_large' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    // the DOCX path (mammoth's HTML) has no tag limit of its own
+    const small = htmlToDocument('<table>' + '<tr><td>1</td></tr>'.repeat(10) + '</table>', { format: 'docx', origin: 'html', findContent: false });
+    expect(small.blocks).toHaveLength(1);
+  });
+
+  test('the nesting scan does not skip markup between two scripts', () => {
+    const deep = '<div>'.repeat(2500) + 'x' + '</div>'.repeat(2500);
+    expect(nestingDepth(`<script>a()</script>${deep}<script>b()</script>`)).toBeGreaterThanOrEqual(2500);
+    expect(nestingDepth('<style>p{}</style><div><div></div></div><script>var s = "<div><div><div>";</script>')).toBe(2);
   });
 });

@@ -100,6 +100,7 @@ export function runCore(doc: DocumentModel): CoreResult {
   if (template === 'free' && figures.length === 0) {
     flags.push({ code: 'no_tables', message: 'no official statistics tables and no figures stated in the text' });
   }
+  if (doc.truncated) flags.push({ code: 'input_truncated', message: `part of the source was not read: ${doc.truncated}` });
   if (meta.year === null) flags.push({ code: 'meta_missing', field: 'meta.year', message: 'the report year was not found' });
   if (meta.agency === null) flags.push({ code: 'meta_missing', field: 'meta.agency', message: 'the publishing agency was not found' });
 

@@ -67,4 +67,6 @@ export interface DocumentModel {
   pages?: number;
   /** Character encoding the bytes were decoded with (text/HTML). */
   encoding?: string;
+  /** Set when the reader stopped before the end (page limit, unreadable pages): what was left out. */
+  truncated?: string;
 }

@@ -88,7 +88,8 @@ export type FlagCode =
   | 'prose_table_mismatch' // the prose figure disagrees with the table
   | 'meta_missing'       // year or agency not found
   | 'template_uncertain' // the template could not be told apart with confidence
-  | 'no_tables';         // an official-format report whose tables were not found
+  | 'no_tables'          // an official-format report whose tables were not found
+  | 'input_truncated';   // the reader left part of the source out (page limit, unreadable pages)
 
 export interface Flag {
   code: FlagCode;

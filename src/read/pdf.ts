@@ -108,6 +108,10 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
 
     const model = assemble(pages);
     model.pages = numPages;
+    const left: string[] = [];
+    if (numPages > n) left.push(`pages ${n + 1}–${numPages} not read (limit ${maxPages} pages)`);
+    if (pageErrors > 0) left.push(`${pageErrors} page(s) could not be read`);
+    if (left.length) model.truncated = left.join('; ');
     try {
       const meta = await within(doc.getMetadata());
       const title = (meta.info as { Title?: unknown } | undefined)?.Title;

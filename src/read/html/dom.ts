@@ -39,6 +39,16 @@ export function textOf(n: DomNode): string {
   return s;
 }
 
+/** Characters that `visibleLength` counts: not ASCII space/control, nbsp or ideographic space. */
+export function visibleChars(d: string): number {
+  let k = 0;
+  for (let i = 0; i < d.length; i++) {
+    const c = d.charCodeAt(i);
+    if (c > 0x20 && c !== 0xa0 && c !== 0x3000) k++;
+  }
+  return k;
+}
+
 const lengthCache = new WeakMap<DomNode, number>();
 
 /** Number of non-whitespace characters of textOf(n), cached (compute children before mutating parents). */
@@ -77,41 +87,73 @@ export const BLOCK_TAGS = new Set([
 
 /** True for elements hidden with inline style or the hidden attribute. */
 export function isHidden(el: DomElement): boolean {
-  if ('hidden' in el.attribs) return true;
-  const style = el.attribs.style;
-  if (style && /(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)/i.test(style)) return true;
+  const a = el.attribs;
+  if (a.hidden !== undefined || 'hidden' in a) return true;
+  const style = a.style;
+  // (cheap literal test first: most styles hide nothing)
+  if (style && HIDE_WORD.test(style) && HIDE_STYLE.test(style)) return true;
   return false;
 }
+const HIDE_WORD = /none|hidden/i;
+const HIDE_STYLE = /(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)/i;
+
+const ANY_SPACE = /[\s\u00a0\u2002\u2003\u2009\u200b\ufeff]/;
 
 /** CJK-aware whitespace normalisation of inline text. `&nbsp;` counts as a space. */
 export function normalizeInline(s: string): string {
+  // (fast path: most cell texts hold no space at all)
+  if (!ANY_SPACE.test(s)) return s;
   // Word wraps its HTML source lines inside Chinese text: a line break between two CJK characters is no space.
   s = s.replace(/([\u3000-\u9fff\uff00-\uffef])[ \t]*[\r\n]+[ \t\r\n]*(?=[\u3000-\u9fff\uff00-\uffef])/g, '$1');
   s = s.replace(/[\s\u00a0\u2002\u2003\u2009\u200b\ufeff]+/g, (m) => (m.includes('\u3000') ? '\u3000' : ' '));
   return s.replace(/^[ \u3000]+|[ \u3000]+$/g, '');
 }
 
-const siblingIndex = new WeakMap<DomNode, Map<DomNode, { index: number; count: number }>>();
+/** Per parent with many children: for each element child, its same-tag index and count packed as count * 2^26 + index. */
+let siblingIndex = new Map<DomNode, Map<DomNode, number>>();
+const PACK = 2 ** 26;
 
-/** 1-based index of an element among its parent's children of the same tag, and their count (cached per parent). */
+/**
+ * Forget the sibling indices cached by `shortPath` (they are kept while one DOM is walked, which
+ * must not change meanwhile).
+ */
+export function resetPathCache(): void {
+  siblingIndex = new Map();
+}
+
+/** 1-based index of an element among its parent's children of the same tag, and their count. */
 function sameTagIndex(el: DomElement): { index: number; count: number } | undefined {
   const parent = el.parent;
   if (!parent) return undefined;
+  const kids = parent.children ?? [];
+  const name = el.name.toLowerCase();
+  if (kids.length <= 32) {
+    // few siblings: count them, no cache
+    let index = 0;
+    let count = 0;
+    for (const c of kids) {
+      if (!isElement(c) || c.name.toLowerCase() !== name) continue;
+      count++;
+      if (c === el) index = count;
+    }
+    return index ? { index, count } : undefined;
+  }
   let m = siblingIndex.get(parent);
   if (!m) {
     m = new Map();
     const counts = new Map<string, number>();
-    const kids = childElements(parent);
-    for (const c of kids) {
+    const elems = childElements(parent);
+    for (const c of elems) {
       const n = c.name.toLowerCase();
       const k = (counts.get(n) ?? 0) + 1;
       counts.set(n, k);
-      m.set(c, { index: k, count: 0 });
+      m.set(c, k);
     }
-    for (const c of kids) m.get(c)!.count = counts.get(c.name.toLowerCase())!;
+    for (const c of elems) m.set(c, counts.get(c.name.toLowerCase())! * PACK + m.get(c)!);
     siblingIndex.set(parent, m);
   }
-  return m.get(el);
+  const v = m.get(el);
+  return v === undefined ? undefined : { index: v % PACK, count: Math.floor(v / PACK) };
 }
 
 /** A short, human-readable path (up to three levels) for positions shown to reviewers. */

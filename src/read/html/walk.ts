@@ -4,7 +4,7 @@
  * (rowspan/colspan origin cell + `spanOf` copies). Shared by the HTML and DOCX readers.
  */
 import type { Block, Paragraph, Table, TableCell, TableOrigin } from '../../model/document';
-import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, shortPath, textOf } from './dom';
+import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, resetPathCache, shortPath, textOf } from './dom';
 import type { DomElement, DomNode } from './dom';
 
 export interface WalkOptions {
@@ -21,10 +21,15 @@ const MAX_CELLS = 200_000;
 
 /** Walk `root` into blocks. Table block indices are set by `renumberTables` at the end. */
 export function walkBlocks(root: DomNode, opts: WalkOptions): Block[] {
-  const w = new Walker(opts);
-  w.visit(root);
-  w.flush();
-  return renumberTables(w.blocks);
+  resetPathCache();
+  try {
+    const w = new Walker(opts);
+    w.visit(root);
+    w.flush();
+    return renumberTables(w.blocks);
+  } finally {
+    resetPathCache();
+  }
 }
 
 /** Set `pos.table` on every table and cell to the table's index in `blocks`. */
@@ -39,21 +44,20 @@ export function renumberTables(blocks: Block[]): Block[] {
 
 /** True for a table used for page layout: it holds other tables, or is a single cell. */
 export function isLayoutTable(table: DomElement): boolean {
-  if (hasDescendant(table, (n) => n !== table && tagOf(n) === 'table')) return true;
+  if (hasTableBelow(table)) return true;
   const rows = tableRows(table);
   if (rows.length === 0) return true;
   if (rows.length === 1 && rowCells(rows[0]).length === 1) return true;
   return false;
 }
 
-function tagOf(n: DomNode): string {
-  return isElement(n) ? n.name.toLowerCase() : '';
-}
-
-function hasDescendant(n: DomNode, pred: (n: DomNode) => boolean): boolean {
-  for (const c of n.children ?? []) {
-    if (pred(c)) return true;
-    if (hasDescendant(c, pred)) return true;
+/** A <table> anywhere below `n` (through any node with children). */
+function hasTableBelow(n: DomNode): boolean {
+  const kids = n.children;
+  if (!kids) return false;
+  for (const c of kids) {
+    if (isElement(c) && c.name.toLowerCase() === 'table') return true;
+    if (c.children && c.children.length && hasTableBelow(c)) return true;
   }
   return false;
 }
@@ -85,27 +89,35 @@ function intAttr(el: DomElement, name: string): number | undefined {
 
 /** Text of a cell: its paragraphs (block elements, <br>) joined with '\n'; blank and &nbsp;-only cells give ''. */
 export function cellText(cell: DomElement): string {
-  const paras: string[] = [];
-  let buf = '';
-  const flush = () => {
-    const t = normalizeInline(buf);
-    if (t) paras.push(t);
-    buf = '';
-  };
-  const visit = (n: DomNode) => {
-    if (n.type === 'text') { buf += n.data ?? ''; return; }
-    if (!isElement(n)) return;
-    const t = n.name.toLowerCase();
-    if (SKIP_TAGS.has(t) || isHidden(n)) return;
-    if (t === 'br') { flush(); return; }
-    const block = BLOCK_TAGS.has(t);
-    if (block) flush();
-    for (const c of n.children) visit(c);
-    if (block) flush();
-  };
-  for (const c of cell.children) visit(c);
-  flush();
-  return paras.join('\n');
+  const acc: CellAcc = { paras: '', buf: '' };
+  for (const c of cell.children) cellVisit(c, acc);
+  cellFlush(acc);
+  return acc.paras;
+}
+
+interface CellAcc {
+  /** Paragraphs so far, joined with '\n'. */
+  paras: string;
+  buf: string;
+}
+
+function cellFlush(acc: CellAcc): void {
+  if (acc.buf === '') return;
+  const t = normalizeInline(acc.buf);
+  if (t) acc.paras = acc.paras === '' ? t : `${acc.paras}\n${t}`;
+  acc.buf = '';
+}
+
+function cellVisit(n: DomNode, acc: CellAcc): void {
+  if (n.type === 'text') { acc.buf += n.data ?? ''; return; }
+  if (!isElement(n)) return;
+  const t = n.name.toLowerCase();
+  if (SKIP_TAGS.has(t) || isHidden(n)) return;
+  if (t === 'br') { cellFlush(acc); return; }
+  const block = BLOCK_TAGS.has(t);
+  if (block) cellFlush(acc);
+  for (const c of n.children) cellVisit(c, acc);
+  if (block) cellFlush(acc);
 }
 
 /** Expand a <table> into its grid. Rows of zero height with no text (Word's column-width rows) are dropped. */
