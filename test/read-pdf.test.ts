@@ -343,3 +343,18 @@ describe('cell membership from geometry', () => {
     expect(cells).toEqual([[0, 0, 1, 2, '标题'], [1, 0, 2, 1, '3'], [1, 1, 2, 2, '4']]);
   });
 });
+
+describe('pages left out are never silent', () => {
+  test('a page limit marks the document truncated, and the extraction is flagged', async () => {
+    const { extractDocument } = await import('../src/pipeline/extract');
+    const bytes = fs.readFileSync(path.join(__dirname, 'fixtures', 'files', 'pdf', 'ruled-2021.pdf'));
+    const full = await readPdfBytes(bytes, {});
+    expect(full.truncated).toBeUndefined();
+    const cut = await readPdfBytes(bytes, { maxPages: 2 });
+    expect(cut.pages).toBe(full.pages);
+    expect(cut.truncated).toMatch(/pages 3–\d+ not read \(limit 2 pages\)/);
+    const x = extractDocument(cut, { sha256: 'x', format: 'pdf' });
+    expect(x.status).toBe('flagged');
+    expect(x.flags.some((f) => f.code === 'input_truncated')).toBe(true);
+  });
+});
