@@ -90,7 +90,7 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
   // Per-token skip scores and kind codes, so the inner loop only reads typed arrays.
   const KIND_LABEL = 0, KIND_NUM = 1, KIND_EMPTY = 2, KIND_BREAK = 3, KIND_EMPTY_TEXT = 4;
   const tokKind = new Uint8Array(m);
-  const tokSkip = new Float64Array(m);
+  const tokSkip = new Int32Array(m);
 
   tokens.forEach((t, j) => {
     tokKind[j] =
@@ -100,20 +100,21 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
       : KIND_BREAK;
     tokSkip[j] = t.kind === 'num' ? S.skipNum : t.kind === 'empty' ? S.skipEmpty : t.kind === 'break' ? S.skipBreak : 0;
   });
-  const NO = -Infinity;
+  // Integer scores (thousandths): "impossible" is a large negative that cannot overflow int32 when added.
+  const NO = -(1 << 29);
   // Match scores of an item against every token (index j+1). Every value slot scores the same
   // row, and so does every row end: compute those once; labels each have their own.
-  const valueRow = new Float64Array(m + 1);
-  const endRow = new Float64Array(m + 1);
-  const offRow = new Float64Array(m + 1).fill(NO);
+  const valueRow = new Int32Array(m + 1);
+  const endRow = new Int32Array(m + 1);
+  const offRow = new Int32Array(m + 1).fill(NO);
   valueRow[0] = endRow[0] = NO;
   for (let j = 0; j < m; j++) {
     const k = tokKind[j];
     valueRow[j + 1] = k === KIND_NUM ? S.valueNum : k === KIND_EMPTY ? S.valueEmpty : k === KIND_EMPTY_TEXT ? S.valueEmptyText : NO;
     endRow[j + 1] = k === KIND_BREAK ? S.endBreak : NO;
   }
-  const labelRow = new Float64Array(m + 1);
-  const matchRow = (it: LayoutItem, i: number): Float64Array => {
+  const labelRow = new Int32Array(m + 1);
+  const matchRow = (it: LayoutItem, i: number): Int32Array => {
     if (it.kind === 'value') return valueRow;
     if (it.kind === 'end') return endRow;
     const li = labelIndex[i];
@@ -132,8 +133,9 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
   };
 
   const back = scratch((n + 1) * (m + 1));
-  let prev = new Float64Array(m + 1);
-  let cur = new Float64Array(m + 1);
+  // Best scores so far fit int32: at most ~400 items × 6000 in either direction.
+  let prev = new Int32Array(m + 1);
+  let cur = new Int32Array(m + 1);
   prev[0] = 0;
   for (let j = 1; j <= m; j++) {
     prev[j] = prev[j - 1] + tokSkip[j - 1];
