@@ -12,7 +12,8 @@ import { performance } from 'perf_hooks';
 import { exportDataset, readExtractionsJsonl, FORMATS, type ExportRecord, type Format, type Shape } from '../src/export';
 import { syntheticExtraction } from '../src/export/synthetic';
 
-export interface BenchResult { name: string; format: Format; shape: Shape; reports: number; rows: number; bytes: number; seconds: number }
+/** `cpuSeconds`: user + system CPU of the process over the run, thread pool included (zlib deflates there for XLSX): steadier than wall time on a shared machine. */
+export interface BenchResult { name: string; format: Format; shape: Shape; reports: number; rows: number; bytes: number; seconds: number; cpuSeconds?: number }
 
 export async function run(opts: { reports?: number; shapes?: Shape[]; log?: (s: string) => void } = {}): Promise<{ name: string; results: BenchResult[] }> {
   const n = opts.reports ?? 10_000;
@@ -28,11 +29,14 @@ export async function run(opts: { reports?: number; shapes?: Shape[]; log?: (s: 
       for (const format of FORMATS) {
         const out = join(dir, `${shape}-${format}`);
         const t = performance.now();
+        const c0 = process.cpuUsage();
         const s = await exportDataset(records, { outDir: out, formats: [format], shapes: [shape], filters: { status: [...filters.status] } });
         const seconds = (performance.now() - t) / 1000;
+        const cpu = process.cpuUsage(c0);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         const f = s.files[0];
-        results.push({ name: `export ${format} ${shape}`, format, shape, reports: s.exported, rows: f.rows ?? 0, bytes: f.bytes, seconds });
-        log(`  ${format.padEnd(8)} ${shape.padEnd(5)} ${seconds.toFixed(2).padStart(7)} s  ${String(f.rows).padStart(9)} rows  ${(f.bytes / 1048576).toFixed(1).padStart(7)} MB`);
+        results.push({ name: `export ${format} ${shape}`, format, shape, reports: s.exported, rows: f.rows ?? 0, bytes: f.bytes, seconds, cpuSeconds });
+        log(`  ${format.padEnd(8)} ${shape.padEnd(5)} ${seconds.toFixed(2).padStart(7)} s  (cpu ${cpuSeconds.toFixed(2).padStart(6)} s)  ${String(f.rows).padStart(9)} rows  ${(f.bytes / 1048576).toFixed(1).padStart(7)} MB`);
       }
     }
     // The CLI path: JSONL in (as `nianbao extract --jsonl` writes), CSV wide out.

@@ -13,6 +13,10 @@ import grid from '../src/grid/grid.json';
 import { exportDataset, readExtractionsJsonl, type ExportRecord } from '../src/export';
 import { syntheticExtraction } from '../src/export/synthetic';
 import { foldReviews } from '../src/export/store';
+import { openXlsx, columnLetters, xmlEscape } from '../src/export/xlsx';
+import { ZipWriter } from '../src/export/zip';
+import type { ColumnDef } from '../src/export/columns';
+import { crc32, inflateRawSync } from 'zlib';
 import type { Extraction } from '../src/model/extraction';
 import * as cli from '../src/cli/commands/export';
 
@@ -82,6 +86,59 @@ async function readXlsx(path: string): Promise<ExcelJS.Workbook> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(path);
   return wb;
+}
+
+/**
+ * The entries of a ZIP file, checked the strict way: central directory and local headers agree
+ * (CRC, sizes, name), each entry inflates to its size and CRC, ZIP64 end records when present.
+ */
+function readZip(path: string): { entries: Map<string, Buffer>; zip64: boolean } {
+  const b = readFileSync(path);
+  const eocd = b.length - 22;
+  expect(b.readUInt32LE(eocd)).toBe(0x06054b50);
+  let n = b.readUInt16LE(eocd + 10);
+  let cdOffset = b.readUInt32LE(eocd + 16);
+  let zip64 = false;
+  if (cdOffset === 0xffffffff) {
+    zip64 = true;
+    expect(b.readUInt32LE(eocd - 20)).toBe(0x07064b50);
+    const rec = Number(b.readBigUInt64LE(eocd - 20 + 8));
+    expect(b.readUInt32LE(rec)).toBe(0x06064b50);
+    n = Number(b.readBigUInt64LE(rec + 32));
+    cdOffset = Number(b.readBigUInt64LE(rec + 48));
+  }
+  const entries = new Map<string, Buffer>();
+  let p = cdOffset;
+  for (let i = 0; i < n; i++) {
+    expect(b.readUInt32LE(p)).toBe(0x02014b50);
+    const method = b.readUInt16LE(p + 10);
+    const crc = b.readUInt32LE(p + 16);
+    const csize = b.readUInt32LE(p + 20);
+    const usize = b.readUInt32LE(p + 24);
+    const nameLen = b.readUInt16LE(p + 28);
+    const extraLen = b.readUInt16LE(p + 30);
+    const commentLen = b.readUInt16LE(p + 32);
+    let offset = b.readUInt32LE(p + 42);
+    const name = b.toString('utf8', p + 46, p + 46 + nameLen);
+    if (offset === 0xffffffff) {
+      expect(b.readUInt16LE(p + 46 + nameLen)).toBe(1);
+      offset = Number(b.readBigUInt64LE(p + 46 + nameLen + 4));
+    }
+    expect(b.readUInt32LE(offset)).toBe(0x04034b50);
+    expect(b.readUInt16LE(offset + 6) & 8).toBe(0); // no data descriptor: the header holds the real values
+    expect([b.readUInt32LE(offset + 14), b.readUInt32LE(offset + 18), b.readUInt32LE(offset + 22)]).toEqual([crc, csize, usize]);
+    const lName = b.readUInt16LE(offset + 26);
+    const lExtra = b.readUInt16LE(offset + 28);
+    expect(b.toString('utf8', offset + 30, offset + 30 + lName)).toBe(name);
+    const start = offset + 30 + lName + lExtra;
+    const raw = b.subarray(start, start + csize);
+    const data = method === 8 ? inflateRawSync(raw) : raw;
+    expect(data.length).toBe(usize);
+    expect(crc32(data) >>> 0).toBe(crc);
+    entries.set(name, data);
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return { entries, zip64 };
 }
 
 function sheetObjects(ws: ExcelJS.Worksheet): { header: string[]; rows: Record<string, unknown>[] } {
@@ -357,6 +414,88 @@ describe('export: XLSX', () => {
       seen += w.rowCount - 1;
     }
     expect(seen).toBe(total);
+  });
+});
+
+describe('export: XLSX writer', () => {
+  const cols = (names: [string, ColumnDef['type']][]): ColumnDef[] =>
+    names.map(([name, type]) => ({ name, type, description: '', kind: 'meta', shapes: ['wide'] }) as unknown as ColumnDef);
+
+  test('column letters and XML escaping', () => {
+    expect([0, 25, 26, 51, 52, 701, 702, 16383].map(columnLetters)).toEqual(['A', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA', 'XFD']);
+    expect(xmlEscape('a<b>&"c"\r\n\t\u0000\u0007\u001f\uffff d')).toBe('a&lt;b&gt;&amp;&quot;c&quot;&#13;\n\t d');
+  });
+
+  test('cells read back typed and verbatim: escaping, white space, control characters, empty cells', async () => {
+    const path = join(dir, `cells-${n++}.xlsx`);
+    const w = openXlsx(path, cols([['s', 'string'], ['i', 'integer'], ['x', 'number'], ['b', 'boolean']]), { sheetName: 'wide' });
+    const strings = ['<b>&amp; "q" \'a\'</b>', '  leading and trailing  ', 'line\nbreak', '国务院办公厅 2021 年 🙂', '=SUM(A1:A2)', 'ctl\u0001\u0008\u000bx', ''];
+    const nums = [0, -12, 2147483647, 1.5e-7, 12345.678, NaN];
+    for (let i = 0; i < strings.length; i++) {
+      const p = w.write([strings[i], i < nums.length ? (Number.isInteger(nums[i]) ? nums[i] : null) : null, i < nums.length ? nums[i] : null, i % 3 === 2 ? null : i % 2 === 0]);
+      if (p) await p;
+    }
+    expect(await w.close()).toMatchObject({ rows: strings.length });
+    const wb = await readXlsx(path);
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['wide']);
+    const ws = wb.getWorksheet('wide')!;
+    expect(ws.getRow(1).getCell(1).font?.bold).toBe(true);
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    const { header, rows } = sheetObjects(ws);
+    expect(header).toEqual(['s', 'i', 'x', 'b']);
+    expect(rows.map((r) => r.s)).toEqual([...strings.slice(0, 5), 'ctlx', null]);
+    expect(rows.map((r) => r.x)).toEqual([0, -12, 2147483647, 1.5e-7, 12345.678, null, null]);
+    expect(rows.map((r) => r.i)).toEqual([0, -12, 2147483647, null, null, null, null]);
+    expect(rows.map((r) => r.b)).toEqual([true, false, null, false, true, null, true]);
+    expect(ws.getRow(6).getCell(1).type).toBe(ExcelJS.ValueType.String); // never a formula
+    const { entries } = readZip(path);
+    expect([...entries.keys()].sort()).toEqual(['[Content_Types].xml', '_rels/.rels', 'docProps/app.xml', 'docProps/core.xml',
+      'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/workbook.xml', 'xl/worksheets/sheet1.xml']);
+  });
+
+  test('large sheets: many chunks, sheets split by size, ZIP64 end records', async () => {
+    const path = join(dir, `big-${n++}.xlsx`);
+    const w = openXlsx(path, cols([['id', 'string'], ['k', 'integer'], ['text', 'string']]), {
+      sheetName: 'long', maxSheetBytes: 600_000, forceZip64: true, codebook: { columns: ['name'], rows: [['id'], ['k']] },
+    });
+    const total = 10_000;
+    for (let i = 0; i < total; i++) {
+      const p = w.write([`r${i}`, i, 'text ' + 'x'.repeat(i % 97) + ' 文本']);
+      if (p) await p;
+    }
+    await w.close();
+    const { entries, zip64 } = readZip(path);
+    expect(zip64).toBe(true);
+    const wb = await readXlsx(path);
+    const sheets = wb.worksheets.filter((s) => s.name.startsWith('long'));
+    expect(sheets.length).toBeGreaterThan(1);
+    expect(sheets.map((s) => s.name)).toEqual(sheets.map((_, i) => (i ? `long_${i + 1}` : 'long')));
+    let k = 0;
+    for (const s of sheets) {
+      expect(entries.get(`xl/worksheets/sheet${wb.worksheets.indexOf(s) + 1}.xml`)!.length).toBeLessThan(600_000 + 200_000);
+      const { header, rows } = sheetObjects(s);
+      expect(header).toEqual(['id', 'k', 'text']);
+      for (const r of rows) { expect(r.id).toBe(`r${k}`); expect(r.k).toBe(k); k++; }
+    }
+    expect(k).toBe(total);
+    expect(sheetObjects(wb.getWorksheet('codebook')!).rows).toEqual([{ name: 'id' }, { name: 'k' }]);
+  });
+
+  test('zip: chunked deflate is one valid stream; no write after close', async () => {
+    const path = join(dir, `zip-${n++}.zip`);
+    const z = new ZipWriter(path, { chunkBytes: 1000, inFlight: 2 });
+    z.begin('a.txt');
+    let expected = '';
+    for (let i = 0; i < 5000; i++) { const s = `line ${i} 行\n`; expected += s; const p = z.write(s); if (p) await p; }
+    z.add('empty.txt', '');
+    z.begin('b.txt');
+    z.write('b');
+    await z.close();
+    const { entries } = readZip(path);
+    expect(entries.get('a.txt')!.toString('utf8')).toBe(expected);
+    expect(entries.get('empty.txt')!.length).toBe(0);
+    expect(entries.get('b.txt')!.toString()).toBe('b');
+    expect(() => z.write('x')).toThrow();
   });
 });
 

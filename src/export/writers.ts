@@ -1,13 +1,13 @@
 /**
- * Table writers: CSV (UTF-8 with BOM, RFC 4180), JSONL, XLSX (exceljs streaming
- * writer) and Parquet (./parquet). Each takes rows as arrays aligned with the
- * columns it was opened with.
+ * Table writers: CSV (UTF-8 with BOM, RFC 4180), JSONL, XLSX (./xlsx, a
+ * streaming writer of our own) and Parquet (./parquet). Each takes rows as
+ * arrays aligned with the columns it was opened with.
  */
 import { createWriteStream, statSync, type WriteStream } from 'fs';
-import ExcelJS from 'exceljs';
 import type { ColumnDef } from './columns';
 import type { Row, Value } from './rows';
 import { openParquet } from './parquet';
+import { openXlsx, type XlsxOptions } from './xlsx';
 
 export type Format = 'csv' | 'xlsx' | 'parquet' | 'jsonl';
 export const FORMATS: Format[] = ['csv', 'xlsx', 'parquet', 'jsonl'];
@@ -115,60 +115,7 @@ export function openJsonl(path: string, columns: ColumnDef[]): TableWriter {
   };
 }
 
-/** Excel's limit on rows per sheet. Longer tables continue on further sheets (data_2, data_3…). */
-export const XLSX_MAX_ROWS = 1_048_576;
-
-export interface XlsxOptions {
-  /** Extra sheet written after the data (the codebook). */
-  codebook?: { columns: string[]; rows: Row[] };
-  /** Rows per sheet including the header (tests lower it). */
-  maxRowsPerSheet?: number;
-  sheetName?: string;
-}
-
-export function openXlsx(path: string, columns: ColumnDef[], opts: XlsxOptions = {}): TableWriter {
-  // No styles and fast compression: styles triple exceljs's per-cell cost, and level 1 deflate is
-  // a few percent larger for far less time.
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    filename: path, useStyles: false, useSharedStrings: false, zip: { zlib: { level: 1 } },
-  } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookWriter>[0]);
-  wb.creator = 'nianbao';
-  const base = opts.sheetName ?? 'data';
-  const perSheet = Math.max(2, opts.maxRowsPerSheet ?? XLSX_MAX_ROWS) - 1;
-  const header = columns.map((c) => c.name);
-  let sheet: ExcelJS.Worksheet | null = null;
-  let sheetNo = 0;
-  let inSheet = 0;
-  let rows = 0;
-  const newSheet = () => {
-    if (sheet) sheet.commit();
-    sheetNo++;
-    sheet = wb.addWorksheet(sheetNo === 1 ? base : `${base}_${sheetNo}`, { views: [{ state: 'frozen', ySplit: 1 }] });
-    sheet.addRow(header).commit();
-    inSheet = 0;
-  };
-  newSheet();
-  return {
-    write(row) {
-      if (inSheet >= perSheet) newSheet();
-      // Strings are written as text cells (never formulas), so scraped text cannot inject a formula.
-      sheet!.addRow(row).commit();
-      inSheet++;
-      rows++;
-    },
-    async close() {
-      sheet!.commit();
-      if (opts.codebook) {
-        const cb = wb.addWorksheet('codebook', { views: [{ state: 'frozen', ySplit: 1 }] });
-        cb.addRow(opts.codebook.columns).commit();
-        for (const r of opts.codebook.rows) cb.addRow(r).commit();
-        cb.commit();
-      }
-      await wb.commit();
-      return { rows, bytes: statSync(path).size };
-    },
-  };
-}
+export { openXlsx, XLSX_MAX_ROWS, type XlsxOptions } from './xlsx';
 
 export function openWriter(format: Format, path: string, columns: ColumnDef[], xlsx?: XlsxOptions): Promise<TableWriter> | TableWriter {
   switch (format) {
