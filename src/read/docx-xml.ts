@@ -1,12 +1,421 @@
 /**
- * Tables straight from word/document.xml: the grid as Word defines it (w:gridBefore/w:gridAfter,
- * w:gridSpan, w:vMerge by grid column), used to check mammoth's tables and to replace them
- * where mammoth loses structure (gridBefore shifts, merges dropped around w:sdt rows, ...).
+ * word/document.xml read directly, in one streaming parse (htmlparser2 in XML mode, no DOM):
+ * paragraphs and tables in body order, tables expanded on the grid as Word defines it
+ * (w:gridBefore/w:gridAfter, w:gridSpan, w:vMerge/w:hMerge by grid column).
+ *
+ * Also kept for the mammoth fallback: `xmlTables` (the same grids from a cheerio DOM) and
+ * `sameGrid`, which check mammoth's tables and replace them where mammoth loses structure.
  */
 import * as cheerio from 'cheerio';
-import type { Table, TableCell } from '../model/document';
+import { Parser } from 'htmlparser2';
+import type { Block, Paragraph, Table, TableCell } from '../model/document';
 import { isElement, normalizeInline } from './html/dom';
 import type { DomElement, DomNode } from './html/dom';
+
+// ------------------------------------------------------------------ the grid rules
+
+/** One w:tc as the grid rules need it. */
+export interface XmlCellSpec {
+  /** w:gridSpan (>= 1). */
+  span: number;
+  /** w:vMerge: 'restart' starts a vertical merge, 'continue' (the default value) continues the one above. */
+  vMerge?: 'restart' | 'continue';
+  /** Legacy w:hMerge 'continue': the cell is covered by the cell to its left. */
+  hMergeContinue?: boolean;
+  /** Cell text (its paragraphs joined with '\n'); computed lazily: covered cells never need it. */
+  text: () => string;
+}
+
+export interface XmlRowSpec {
+  gridBefore: number;
+  gridAfter: number;
+  cells: XmlCellSpec[];
+}
+
+/** Widest grid expanded (columns); cells beyond are dropped. */
+const MAX_GRID_COLS = 1000;
+/** Most grid slots of one table; rows beyond are dropped. */
+const MAX_GRID_SLOTS = 200_000;
+
+function clampInt(v: string | undefined, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = parseInt(v, 10);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, max) : dflt;
+}
+
+/** Expand rows of cells into the table grid (origin 'docx'). Rows without cells are left out. */
+export function gridFromRows(specs: XmlRowSpec[], path: string): Table {
+  type Origin = { cell: TableCell; r: number; c: number; cs: number };
+  const grid: (TableCell | undefined)[][] = [];
+  // For each grid column: the origin cell covering it in the previous row (for vMerge continue).
+  let above: (Origin | undefined)[] = [];
+  let slots = 0;
+  for (const spec of specs) {
+    if (!spec.cells.length) continue;
+    const r = grid.length;
+    const row: (TableCell | undefined)[] = [];
+    grid.push(row);
+    let col = Math.min(spec.gridBefore, MAX_GRID_COLS);
+    const current: (Origin | undefined)[] = [];
+    let left: Origin | undefined;
+    for (const tc of spec.cells) {
+      if (col >= MAX_GRID_COLS) break;
+      const cs = Math.min(tc.span, MAX_GRID_COLS - col);
+      const prev = above[col];
+      if (tc.vMerge === 'continue' && prev && prev.c === col) {
+        prev.cell.rowSpan = (prev.cell.rowSpan ?? 1) + 1;
+        const n = Math.min(prev.cs, MAX_GRID_COLS - col);
+        for (let k = 0; k < n; k++) {
+          row[col + k] = { text: prev.cell.text, pos: { row: r, col: col + k }, spanOf: [prev.r, prev.c] };
+          current[col + k] = prev;
+        }
+        col += Math.max(cs, prev.cs);
+        left = undefined;
+        continue;
+      }
+      if (tc.hMergeContinue && left && left.r === r) {
+        // widen the cell to the left over this one
+        left.cell.colSpan = (left.cell.colSpan ?? 1) + cs;
+        left.cs += cs;
+        for (let k = 0; k < cs; k++) {
+          row[col + k] = { text: left.cell.text, pos: { row: r, col: col + k }, spanOf: [r, left.c] };
+          current[col + k] = left;
+        }
+        col += cs;
+        continue;
+      }
+      const text = tc.text();
+      const cell: TableCell = { text, pos: { row: r, col, path: `${path}/tr[${r + 1}]` } };
+      if (cs > 1) cell.colSpan = cs;
+      const o: Origin = { cell, r, c: col, cs };
+      for (let k = 0; k < cs; k++) {
+        row[col + k] = k === 0 ? cell : { text, pos: { row: r, col: col + k }, spanOf: [r, col] };
+        current[col + k] = o;
+      }
+      left = o;
+      col += cs;
+    }
+    // w:gridAfter: grid columns left empty at the end of the row
+    const end = Math.min(col + spec.gridAfter, MAX_GRID_COLS);
+    for (let c = col; c < end; c++) row[c] = undefined;
+    if (end > row.length) row.length = end;
+    above = current;
+    slots += row.length;
+    if (slots > MAX_GRID_SLOTS) break;
+  }
+  const rows = grid.map((row, r) => {
+    const out: TableCell[] = [];
+    for (let c = 0; c < row.length; c++) out.push(row[c] ?? { text: '', pos: { row: r, col: c } });
+    return out;
+  });
+  return { kind: 'table', rows, pos: { path }, origin: 'docx' };
+}
+
+/** A 1×1 grid: a frame around content, not a data table. */
+function isSingleCell(t: Table): boolean {
+  return t.rows.length === 1 && t.rows[0].length === 1;
+}
+
+// ------------------------------------------------------------------ streaming reader
+
+export interface DirectDocx {
+  blocks: Block[];
+  /** Title guessed from the paragraphs (heading styles, a short report-title line). */
+  title?: string;
+  /** Tables found (data tables only, layout tables flattened). */
+  tables: number;
+  /** The XML is not well formed (mismatched, stray or unclosed tags). */
+  malformed: boolean;
+  /** The XML ends with elements left open (a cut-off part): certainly not readable. */
+  truncated: boolean;
+}
+
+/** Content of a cell while it is read: paragraphs (strings) and tables, in order. */
+interface CellAcc {
+  spec: XmlCellSpec;
+  items: (string | Table)[];
+}
+
+interface RowAcc extends XmlRowSpec {
+  deleted: boolean;
+  accs: CellAcc[];
+}
+
+interface TableAcc {
+  n: number;
+  rows: RowAcc[];
+  row?: RowAcc;
+  cell?: CellAcc;
+  /** Holds another table (a layout table: flattened). */
+  nested: boolean;
+}
+
+/** Subtrees with no visible text of their own (properties, deleted content, field codes, fallbacks). */
+const SKIP = new Set([
+  'w:rPr', 'w:pPr', 'w:tblPr', 'w:tblGrid', 'w:tblPrEx', 'w:trPr', 'w:tcPr', 'w:sectPr', 'w:sdtPr', 'w:sdtEndPr',
+  'w:customXmlPr', 'w:smartTagPr', 'w:del', 'w:moveFrom', 'w:delText', 'w:instrText', 'w:delInstrText', 'w:fldData',
+  'mc:Fallback', 'w:rt', 'w:footnoteReference', 'w:endnoteReference', 'w:commentReference', 'w:object',
+]);
+
+const HEADING_STYLE = /^(heading\s*1|1|title|标题\s*1?)$/i;
+const REPORT_TITLE = /(政府信息公开|政务公开|信息公开).{0,12}(年度报告|年报)|(年度报告|年报)$/;
+const YEAR_TITLE = /((19|20)\d{2}|[二〇○零一二三四五六七八九]{4})\s*年.{0,30}(年度报告|年报)/;
+
+/**
+ * Read word/document.xml into blocks in one streaming parse. Never throws on bad XML: it reports
+ * `malformed` (the caller falls back to mammoth, whose strict parser decides).
+ */
+export function readDocumentXml(xml: string): DirectDocx {
+  const blocks: Block[] = [];
+  const styles: (string | undefined)[] = []; // pStyle of each body paragraph in `blocks` order (undefined for tables)
+  const tables: TableAcc[] = [];
+  const names: string[] = [];
+  /** Ordinal (1-based, document order) and pStyle of each open w:p. */
+  const paras: { n: number; style?: string }[] = [];
+  let pCount = 0;
+  let tCount = 0;
+  let dataTables = 0;
+  let skip = 0;
+  let inText = false;
+  let buf = '';
+  let malformed = false;
+  let truncated = false;
+  let atEnd = false;
+  let selfClosing = false;
+  let explicitCloses = 0;
+
+  const emit = (item: string | Table, style?: string) => {
+    const t = tables[tables.length - 1];
+    if (t) {
+      // inside a table: into the open cell (content between cells is not valid Word XML: dropped)
+      if (t.cell) t.cell.items.push(item);
+      return;
+    }
+    if (typeof item === 'string') {
+      const p: Paragraph = { kind: 'paragraph', text: item, pos: {} };
+      const open = paras[paras.length - 1];
+      if (open) p.pos.path = `w:p[${open.n}]`;
+      blocks.push(p);
+      styles.push(style);
+    } else {
+      blocks.push(item);
+      styles.push(undefined);
+    }
+  };
+
+  const flush = () => {
+    if (!buf) return;
+    const text = normalizeInline(buf);
+    buf = '';
+    if (text) emit(text, paras[paras.length - 1]?.style);
+  };
+
+  const closeTable = () => {
+    const t = tables.pop()!;
+    const rows = t.rows.filter((r) => !r.deleted);
+    const path = `w:tbl[${t.n}]`;
+    let grid: Table | undefined;
+    if (!t.nested) {
+      grid = gridFromRows(rows, path);
+      if (!grid.rows.length) return;
+      if (!isSingleCell(grid)) {
+        dataTables++;
+        emit(grid);
+        return;
+      }
+    }
+    // layout table (holds tables, or one cell): its content in reading order
+    for (const r of rows) for (const c of r.accs) for (const item of c.items) emit(item);
+  };
+
+  const onopen = (name: string, attribs: Record<string, string>) => {
+    const parent = names.length ? names[names.length - 1] : '';
+    names.push(name);
+    if (skip) {
+      skip++;
+      if (parent === 'w:pPr') {
+        if (name === 'w:pStyle') {
+          const p = paras[paras.length - 1];
+          if (p) p.style = attribs['w:val'];
+        }
+      } else if (parent === 'w:tcPr') {
+        const c = tables[tables.length - 1]?.cell;
+        if (!c) return;
+        if (name === 'w:gridSpan') c.spec.span = clampInt(attribs['w:val'], 1, MAX_GRID_COLS);
+        else if (name === 'w:vMerge') c.spec.vMerge = attribs['w:val'] === 'restart' ? 'restart' : 'continue';
+        else if (name === 'w:hMerge') c.spec.hMergeContinue = attribs['w:val'] !== 'restart';
+      } else if (parent === 'w:trPr') {
+        const r = tables[tables.length - 1]?.row;
+        if (!r) return;
+        if (name === 'w:gridBefore') r.gridBefore = clampInt(attribs['w:val'], 0, MAX_GRID_COLS);
+        else if (name === 'w:gridAfter') r.gridAfter = clampInt(attribs['w:val'], 0, MAX_GRID_COLS);
+        else if (name === 'w:del') r.deleted = true;
+      }
+      return;
+    }
+    switch (name) {
+      case 'w:t':
+        inText = true;
+        return;
+      case 'w:tab':
+      case 'w:ptab':
+        buf += '\t';
+        return;
+      case 'w:br':
+      case 'w:cr':
+        flush();
+        return;
+      case 'w:noBreakHyphen':
+        buf += '-';
+        return;
+      case 'w:sym': {
+        const code = parseInt(attribs['w:char'] ?? '', 16);
+        // symbol-font code points (F0xx) have no Unicode meaning
+        if (Number.isFinite(code) && code > 0x20 && code < 0xe000) buf += String.fromCharCode(code);
+        return;
+      }
+      case 'w:p':
+        flush();
+        paras.push({ n: ++pCount });
+        return;
+      case 'w:tbl':
+        flush();
+        // (the enclosing tables are marked already: this one's parent sits in their cells)
+        if (tables.length) tables[tables.length - 1].nested = true;
+        tables.push({ n: ++tCount, rows: [], nested: false });
+        return;
+      case 'w:tr': {
+        const t = tables[tables.length - 1];
+        if (!t) return;
+        flush();
+        t.row = { gridBefore: 0, gridAfter: 0, cells: [], deleted: false, accs: [] };
+        t.cell = undefined;
+        t.rows.push(t.row);
+        return;
+      }
+      case 'w:tc': {
+        const t = tables[tables.length - 1];
+        if (!t || !t.row) return;
+        flush();
+        const acc: CellAcc = {
+          items: [],
+          spec: { span: 1, text: () => acc.items.filter((i): i is string => typeof i === 'string').join('\n') },
+        };
+        t.row.cells.push(acc.spec);
+        t.row.accs.push(acc);
+        t.cell = acc;
+        return;
+      }
+      default:
+        if (SKIP.has(name)) skip = 1;
+    }
+  };
+
+  const onclose = (name: string, implied: boolean) => {
+    if (implied && !selfClosing) {
+      malformed = true;
+      if (atEnd) truncated = true;
+    }
+    if (!implied) explicitCloses++;
+    names.pop();
+    if (skip) {
+      skip--;
+      return;
+    }
+    switch (name) {
+      case 'w:t':
+        inText = false;
+        return;
+      case 'w:p':
+        flush();
+        paras.pop();
+        return;
+      case 'w:tc': {
+        flush();
+        const t = tables[tables.length - 1];
+        if (t) t.cell = undefined;
+        return;
+      }
+      case 'w:tr': {
+        const t = tables[tables.length - 1];
+        if (t) { t.row = undefined; t.cell = undefined; }
+        return;
+      }
+      case 'w:tbl':
+        flush();
+        if (tables.length) closeTable();
+        return;
+    }
+  };
+
+  const parser = new Parser(
+    {
+      onopentag: onopen,
+      onclosetag: onclose,
+      ontext(data) {
+        if (inText && !skip) buf += data;
+      },
+    },
+    { xmlMode: true, decodeEntities: true },
+  );
+  // Self-closing tags close "implied"; tell them from tags closed by a mismatched end tag.
+  const selfClose = parser.onselfclosingtag;
+  parser.onselfclosingtag = function (endIndex: number) {
+    selfClosing = true;
+    try { selfClose.call(this, endIndex); } finally { selfClosing = false; }
+  };
+  // An end tag that closes no open element is dropped silently by htmlparser2: notice it.
+  const closeTag = parser.onclosetag;
+  parser.onclosetag = function (start: number, endIndex: number) {
+    const before = explicitCloses;
+    closeTag.call(this, start, endIndex);
+    if (explicitCloses === before) malformed = true;
+  };
+  // At the end, htmlparser2 closes the elements left open "implied".
+  const end = parser.onend;
+  parser.onend = function () {
+    atEnd = true;
+    end.call(this);
+  };
+  parser.end(xml);
+  flush();
+  while (tables.length) closeTable();
+
+  return { blocks, title: pickTitle(blocks, styles), tables: dataTables, malformed, truncated };
+}
+
+/**
+ * The report title: a heading-styled paragraph naming the report, else the shortest paragraph
+ * naming a year and the report, else the first short paragraphs up to one ending in 报告,
+ * else the first heading.
+ */
+function pickTitle(blocks: Block[], styles: (string | undefined)[]): string | undefined {
+  let heading: string | undefined;
+  let best: string | undefined;
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i];
+    if (b.kind !== 'paragraph') continue;
+    const t = b.text;
+    const style = styles[i];
+    if (style && HEADING_STYLE.test(style) && t.length >= 4 && t.length <= 120) {
+      if (REPORT_TITLE.test(t)) return t;
+      heading ??= t;
+    }
+    if (t.length >= 8 && t.length <= 80 && YEAR_TITLE.test(t) && !/^(附件|相关|上一篇|下一篇)/.test(t)) {
+      if (!best || t.length < best.length) best = t;
+    }
+  }
+  if (best && REPORT_TITLE.test(best)) return best;
+  let joined = '';
+  for (const b of blocks.slice(0, 4)) {
+    if (b.kind !== 'paragraph' || b.text.length > 40) break;
+    joined += b.text;
+    if (/报告|年报/.test(b.text)) return joined.length <= 80 ? joined : best ?? heading;
+  }
+  return best ?? heading;
+}
+
+// ------------------------------------------------------------------ DOM version (mammoth fallback check)
 
 function kids(n: DomNode): DomElement[] {
   return (n.children ?? []).filter(isElement);
@@ -27,12 +436,6 @@ function items(n: DomNode, name: string): DomElement[] {
 function first(n: DomNode | undefined, name: string): DomElement | undefined {
   if (!n) return undefined;
   return kids(n).find((c) => c.name === name);
-}
-
-function intVal(el: DomElement | undefined, dflt: number): number {
-  if (!el) return dflt;
-  const n = parseInt(el.attribs['w:val'] ?? '', 10);
-  return Number.isFinite(n) && n > 0 ? n : dflt;
 }
 
 /** Visible text of a run container: w:t, tabs and breaks; deleted text and field codes skipped. */
@@ -82,50 +485,28 @@ function hasNestedTable(tbl: DomElement): boolean {
   return found;
 }
 
-/** Expand one w:tbl into its grid. */
+/** Expand one w:tbl (DOM) into its grid. */
 export function expandXmlTable(tbl: DomElement, path: string): Table {
-  type Origin = { cell: TableCell; r: number; c: number; cs: number };
   const trs = items(tbl, 'w:tr').filter((tr) => !first(first(tr, 'w:trPr'), 'w:del'));
-  const grid: (TableCell | undefined)[][] = trs.map(() => []);
-  // For each grid column: the origin cell covering it in the previous row (for vMerge continue).
-  let above: (Origin | undefined)[] = [];
-  trs.forEach((tr, r) => {
+  const specs: XmlRowSpec[] = trs.map((tr) => {
     const trPr = first(tr, 'w:trPr');
-    let col = intVal(first(trPr, 'w:gridBefore'), 0);
-    const current: (Origin | undefined)[] = [];
-    for (const tc of items(tr, 'w:tc')) {
-      const tcPr = first(tc, 'w:tcPr');
-      const cs = Math.min(intVal(first(tcPr, 'w:gridSpan'), 1), 1000);
-      const vm = first(tcPr, 'w:vMerge');
-      const cont = vm && (vm.attribs['w:val'] ?? 'continue') !== 'restart';
-      const prev = above[col];
-      if (cont && prev && prev.c === col) {
-        prev.cell.rowSpan = (prev.cell.rowSpan ?? 1) + 1;
-        for (let k = 0; k < prev.cs; k++) {
-          grid[r][col + k] = { text: prev.cell.text, pos: { row: r, col: col + k }, spanOf: [prev.r, prev.c] };
-          current[col + k] = prev;
-        }
-        col += Math.max(cs, prev.cs);
-        continue;
-      }
-      const text = cellText(tc);
-      const cell: TableCell = { text, pos: { row: r, col, path: `${path}/tr[${r + 1}]` } };
-      if (cs > 1) cell.colSpan = cs;
-      const o: Origin = { cell, r, c: col, cs };
-      for (let k = 0; k < cs; k++) {
-        grid[r][col + k] = k === 0 ? cell : { text, pos: { row: r, col: col + k }, spanOf: [r, col] };
-        current[col + k] = o;
-      }
-      col += cs;
-    }
-    above = current;
+    return {
+      gridBefore: clampInt(first(trPr, 'w:gridBefore')?.attribs['w:val'], 0, MAX_GRID_COLS),
+      gridAfter: clampInt(first(trPr, 'w:gridAfter')?.attribs['w:val'], 0, MAX_GRID_COLS),
+      cells: items(tr, 'w:tc').map((tc) => {
+        const tcPr = first(tc, 'w:tcPr');
+        const vm = first(tcPr, 'w:vMerge');
+        const hm = first(tcPr, 'w:hMerge');
+        return {
+          span: clampInt(first(tcPr, 'w:gridSpan')?.attribs['w:val'], 1, MAX_GRID_COLS),
+          vMerge: vm ? ((vm.attribs['w:val'] ?? 'continue') === 'restart' ? 'restart' : 'continue') : undefined,
+          hMergeContinue: hm ? hm.attribs['w:val'] !== 'restart' : undefined,
+          text: () => cellText(tc),
+        } satisfies XmlCellSpec;
+      }),
+    };
   });
-  const rows = grid.map((row, r) => {
-    const out: TableCell[] = [];
-    for (let c = 0; c < row.length; c++) out.push(row[c] ?? { text: '', pos: { row: r, col: c } });
-    return out;
-  });
-  return { kind: 'table', rows, pos: { path }, origin: 'docx' };
+  return gridFromRows(specs, path);
 }
 
 /** All leaf tables (no nested table) of document.xml in document order; 1×1 tables are layout and skipped. */
@@ -140,8 +521,7 @@ export function xmlTables(documentXml: string): Table[] {
         n++;
         if (!hasNestedTable(c)) {
           const t = expandXmlTable(c, `w:tbl[${n}]`);
-          const single = t.rows.length === 1 && t.rows[0].length === 1;
-          if (t.rows.length && !single) out.push(t);
+          if (t.rows.length && !isSingleCell(t)) out.push(t);
           continue;
         }
       }
