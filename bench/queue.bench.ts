@@ -45,6 +45,9 @@ interface Env {
   env: NodeJS.ProcessEnv;
   store: Store;
   children: ChildProcess[];
+  /** stderr of each worker process, by pid */
+  logs: Map<number, string>;
+  appName: string;
 }
 
 async function setup(tag: string): Promise<Env> {
@@ -53,13 +56,14 @@ async function setup(tag: string): Promise<Env> {
   const prefix = `nbbench_${id}`;
   const blobs = tempDir('nb-bench-');
   const srv = await startFixtureServer();
+  const appName = `nbw_${id}`.slice(0, 60);
   const env: NodeJS.ProcessEnv = {
-    ...process.env, DATABASE_URL, NIANBAO_DB_SCHEMA: schema, NIANBAO_BLOBS: blobs.dir, REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix,
+    ...process.env, DATABASE_URL, PGAPPNAME: appName, NIANBAO_DB_SCHEMA: schema, NIANBAO_BLOBS: blobs.dir, REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix,
     NIANBAO_ALLOW_PRIVATE: '1', NIANBAO_HOST_INTERVAL_MS: '0', NIANBAO_HOST_CONCURRENCY: '16', NIANBAO_BACKOFF_MS: '200',
     NIANBAO_FETCH_CONCURRENCY: '8', NIANBAO_EXTRACT_CONCURRENCY: process.env.NIANBAO_EXTRACT_CONCURRENCY ?? '1',
   };
   const store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
-  return { srv, schema, prefix, blobs, env, store, children: [] };
+  return { srv, schema, prefix, blobs, env, store, children: [], logs: new Map(), appName };
 }
 
 async function teardown(e: Env): Promise<void> {
@@ -93,16 +97,74 @@ function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number | n
 }
 
 function startWorker(e: Env): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker'], { env: e.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // e.g. NIANBAO_BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the workers
+  const nodeArgs = (process.env.NIANBAO_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'worker'], { env: e.env, stdio: ['ignore', 'ignore', 'pipe'] });
   e.children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (d) => {
       out += d;
+      e.logs.set(child.pid!, out);
       if (/stages fetch\+extract/.test(out)) resolve(child);
     });
     child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
   });
+}
+
+/** CPU time (user + system, all threads) of a process so far, in ms; NaN if it is gone. */
+function cpuMs(pid: number, tid?: number): number {
+  try {
+    const f = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU of the PostgreSQL backends serving the workers (by application_name), sampled until stopped. */
+function sampleDbCpu(store: Store, appName: string): { stop(): Promise<number> } {
+  const last = new Map<number, number>();
+  const first = new Map<number, number>();
+  let running = true;
+  const tick = async () => {
+    const rows = await store.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]).catch(() => []);
+    for (const r of rows) {
+      const c = cpuMs(Number(r.pid));
+      if (!Number.isFinite(c)) continue;
+      if (!first.has(r.pid)) first.set(r.pid, c);
+      last.set(r.pid, c);
+    }
+  };
+  const loop = (async () => {
+    while (running) {
+      await tick();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await tick();
+      let sum = 0;
+      for (const [pid, c] of last) sum += c - (first.get(pid) ?? c);
+      return sum;
+    },
+  };
+}
+
+async function redisCpuMs(): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const IORedis = require('ioredis');
+  const r = new (IORedis.default ?? IORedis)(REDIS_URL);
+  try {
+    const info: string = await r.info('cpu');
+    const v = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+    return (v('used_cpu_sys') + v('used_cpu_user')) * 1000;
+  } finally {
+    r.disconnect();
+  }
 }
 
 /** Peak resident set of a process (VmHWM), in MiB. */
@@ -125,6 +187,12 @@ async function waitDone(store: Store, batch: string, pipeline: string, timeoutMs
   const t0 = Date.now();
   let last = 0;
   for (;;) {
+    // one light query while waiting (not the full status counts)
+    const [p] = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM sources WHERE batch = $1 AND status IN ('queued', 'fetched')`, [batch]);
+    if (Number(p.n) > 0 && Date.now() - t0 < timeoutMs && !(log && Date.now() - last > 5000)) {
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     const c = await store.counts(pipeline, batch);
     if (c.sources.queued + c.sources.fetched === 0) return c;
     if (log && Date.now() - last > 5000) {
@@ -136,7 +204,7 @@ async function waitDone(store: Store, batch: string, pipeline: string, timeoutMs
   }
 }
 
-export async function run(opts: { docs?: number; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; workerPeakRssMiB: number[] }> {
+export async function run(opts: { docs?: number; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; cpuOverhead: number; workerPeakRssMiB: number[] }> {
   const n = opts.docs ?? Number(process.env.NIANBAO_BENCH_DOCS ?? 300);
   const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
   const e = await setup('q');
@@ -155,6 +223,7 @@ export async function run(opts: { docs?: number; log?: (s: string) => void } = {
 
     const pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
     await Promise.all([0, 1].map((i) => pool.run(new Uint8Array(docs[i]), { uri: 'warm.txt' })));
+    const cpu0 = process.cpuUsage();
     t = performance.now();
     let next = 0;
     await Promise.all([0, 1].map(async () => {
@@ -164,26 +233,47 @@ export async function run(opts: { docs?: number; log?: (s: string) => void } = {
       }
     }));
     s = (performance.now() - t) / 1000;
+    const cpuIn = process.cpuUsage(cpu0);
+    const inprocCpuMs = (cpuIn.user + cpuIn.system) / 1000;
     await pool.close();
-    const inproc2 = { name: 'in-process, 2 threads', docs: n, seconds: s, docsPerSecond: n / s };
+    const inproc2 = { name: 'in-process, 2 threads', docs: n, seconds: s, docsPerSecond: n / s, note: `CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc` };
     results.push(inproc2);
-    log(`  in-process 2 threads    ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s`);
+    log(`  in-process 2 threads    ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc`);
 
-    await Promise.all([startWorker(e), startWorker(e)]);
+    const workers = await Promise.all([startWorker(e), startWorker(e)]);
     // warm the workers' extraction threads on two documents outside the timed run
     const cfg = queueConfigFromEnv(e.env);
     const queues = openQueues(cfg);
     const warm = await ingest(e.store, queues, cfg, [{ url: `${e.srv.url}/gen/${n + 1}.txt` }, { url: `${e.srv.url}/gen/${n + 2}.txt` }]);
     await waitDone(e.store, warm.batch, cfg.pipeline, 60000);
+    const w0 = workers.map((w) => cpuMs(w.pid!));
+    const m0 = workers.map((w) => cpuMs(w.pid!, w.pid!));
+    const r0 = await redisCpuMs().catch(() => NaN);
+    const dbCpu = sampleDbCpu(e.store, e.appName);
+    const b0 = process.cpuUsage();
     t = performance.now();
     const res = await ingest(e.store, queues, cfg, Array.from({ length: n }, (_, i) => ({ url: `${e.srv.url}/gen/${i}.txt` })));
     const c = await waitDone(e.store, res.batch, cfg.pipeline, 600000, log);
     s = (performance.now() - t) / 1000;
+    const bCpu = process.cpuUsage(b0);
+    const workerCpuMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!) - w0[i], 0);
+    const mainCpuMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!, w.pid!) - m0[i], 0);
+    const dbCpuMs = await dbCpu.stop();
+    const redisMs = (await redisCpuMs().catch(() => NaN)) - r0;
     await queues.close();
     const peaks = await stopWorkers(e);
     const q = { name: 'queue: ingest + 2 workers + store', docs: n, seconds: s, docsPerSecond: n / s, note: `${c.sources.extracted} extracted, ${c.sources.failed} failed` };
     results.push(q);
     const overhead = inproc2.docsPerSecond / q.docsPerSecond - 1;
+    const per = (ms: number) => (ms / n).toFixed(1);
+    const queueCpu = workerCpuMs + dbCpuMs + (Number.isFinite(redisMs) ? redisMs : 0);
+    log(`  CPU per document: workers ${per(workerCpuMs)} ms (main threads ${per(mainCpuMs)} ms, the rest is extraction threads, GC and I/O threads), their PostgreSQL backends ${per(dbCpuMs)} ms, ` +
+      `Redis ${per(redisMs)} ms (whole server), bench process (fixture HTTP server, ingest, polling) ${per((bCpu.user + bCpu.system) / 1000)} ms`);
+    log(`  CPU overhead (workers + PostgreSQL + Redis vs in-process 2 threads): ${((queueCpu / inprocCpuMs - 1) * 100).toFixed(1)}%`);
+    for (const [pid, out] of e.logs) {
+      const prof = /profile: (.*)/.exec(out)?.[1];
+      if (prof) log(`  worker ${pid}: ${prof}`);
+    }
     const lat = await e.store.query<Record<string, number>>(
       `SELECT round(avg(extract(epoch FROM fetched_at - created_at)) * 1000)::int AS to_fetched_ms,
               round(avg(extract(epoch FROM done_at - fetched_at)) * 1000)::int AS fetched_to_done_ms,
@@ -192,7 +282,7 @@ export async function run(opts: { docs?: number; log?: (s: string) => void } = {
     log(`  mean latencies: queued→fetched ${lat[0].to_fetched_ms} ms, fetched→stored ${lat[0].fetched_to_done_ms} ms, extraction ${lat[0].extract_ms} ms`);
     log(`  queue + store (2 procs) ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${q.note})`);
     log(`  overhead vs in-process 2 threads: ${(overhead * 100).toFixed(1)}%   worker peak RSS: ${peaks.join(', ')} MiB`);
-    return { name: 'queue', results, overhead, workerPeakRssMiB: peaks };
+    return { name: 'queue', results, overhead, cpuOverhead: queueCpu / inprocCpuMs - 1, workerPeakRssMiB: peaks };
   } finally {
     await teardown(e);
   }

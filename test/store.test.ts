@@ -181,6 +181,85 @@ describe.each(backends)('store on %s', (kind, open) => {
     expect(inc[1].map((f) => f.code)).toEqual(['carry_over_mismatch']); // 2020 forward 4 ≠ 2021 over 5
     expect(inc[3].map((f) => f.code)).toEqual(['duplicate_report']);
   });
+
+  test('recordExtraction (the worker write) stores the same rows, flags and audit as save + cross-check + mark', async () => {
+    const A = '丁县' + kind;
+    const B = '戊县' + kind;
+    const cases: Array<[number, number, Record<string, number>]> = [
+      [41, 2021, { 's3.carried_over.total': 5, 's3.carried_forward.total': 9 }],
+      [40, 2020, { 's3.carried_forward.total': 4 }],
+      [42, 2022, { 's3.carried_over.total': 9 }],
+      [43, 2022, { 's3.carried_over.total': 1 }],
+      [44, 2022, { 's3.carried_over.total': 9 }],
+      [45, 2023, { 's3.carried_over.total': 3 }],
+    ];
+    const viaOld: number[] = [];
+    const viaNew: number[] = [];
+    for (const [n, year, f] of cases) {
+      const a = await store.saveExtraction(ext(fakeSha(n), { meta: { agency: A, year, template: '2021' } }, f));
+      await store.crossCheckExtraction(a.id);
+      viaOld.push(a.id);
+      const e = ext(fakeSha(n + 100), { meta: { agency: B, year, template: '2021' } }, f);
+      const src = await store.upsertSource({ url: `https://example.gov.cn/rec/${kind}/${n}` });
+      await store.markSourceFetched(src.source.id, { finalUrl: src.source.url, httpStatus: 200, contentType: 'text/plain', sha256: e.source.sha256, bytes: 10, blobPath: 'x' });
+      const b = await store.recordExtraction(e, { durationMs: 7, actor: 'worker' });
+      expect(b).toMatchObject({ created: true, marked: 1, status: 'ok', agency: B, year });
+      expect((await store.getSource(src.source.id))!.status).toBe('extracted');
+      viaNew.push(b.id);
+    }
+    // a replacement (same content, same pipeline) drops and recomputes its checks
+    const again = await store.recordExtraction(ext(fakeSha(43 + 100), { meta: { agency: B, year: 2022, template: '2021' } }, { 's3.carried_over.total': 9 }), { actor: 'worker' });
+    await store.crossCheckExtraction((await store.saveExtraction(ext(fakeSha(43), { meta: { agency: A, year: 2022, template: '2021' } }, { 's3.carried_over.total': 9 }))).id);
+    expect(again).toMatchObject({ id: viaNew[3], created: false });
+    const norm = (ids: number[], flags: Array<Array<{ code: string; message: string; other: number; fields?: string[] }>>) =>
+      flags.map((fl) => fl.map((f) => ({ ...f, message: f.message.replace(/extraction \d+/, 'extraction #' + ids.indexOf(f.other)).replace(/^[丁戊]县/, '某县'), other: ids.indexOf(f.other) })));
+    const oldFlags = norm(viaOld, await Promise.all(viaOld.map(async (id) => (await store.getExtraction(id))!.crossFlags)));
+    const newFlags = norm(viaNew, await Promise.all(viaNew.map(async (id) => (await store.getExtraction(id))!.crossFlags)));
+    expect(newFlags).toEqual(oldFlags);
+    expect(newFlags.flat().length).toBeGreaterThan(0);
+    const rowsOf = async (ids: number[]) => (await store.listCrossChecks()).filter((r) => ids.includes(r.extractionA))
+      .map((r) => JSON.stringify([r.kind, r.agency.slice(1), ids.indexOf(r.extractionA), ids.indexOf(r.extractionB), r.ok, r.detail, r.mismatches])).sort();
+    expect(await rowsOf(viaNew)).toEqual(await rowsOf(viaOld));
+    // the same as the full recomputation
+    await store.runCrossChecks({ agency: B });
+    const full = norm(viaNew, await Promise.all(viaNew.map(async (id) => (await store.getExtraction(id))!.crossFlags)));
+    const sorted = (x: typeof full) => x.map((fl) => fl.map((f) => JSON.stringify(f)).sort()); // order follows check ids, which a recomputation renumbers
+    expect(sorted(full)).toEqual(sorted(newFlags));
+    const stored = (await store.getExtraction(viaNew[0]))!;
+    expect(stored.durationMs).toBe(7);
+    expect(stored.extraction.fields).toEqual(cases[0][2]);
+    const audit = await store.listAudit({ entity: 'extraction', entityId: viaNew[3] });
+    expect(audit.map((x) => x.action).sort()).toEqual(['extraction.create', 'extraction.replace']);
+    expect(audit.find((x) => x.action === 'extraction.create')!.detail).toMatchObject({ sha256: fakeSha(143), status: 'ok', error: null });
+  });
+
+  test('worker helpers: claimSource, upsertSources, recordFetched, markIfExtracted', async () => {
+    const up = await store.upsertSources([
+      { url: `https://example.gov.cn/h/${kind}/1`, agencyHint: '甲', yearHint: 2021, batch: 'b1' },
+      { url: `https://example.gov.cn/h/${kind}/2` },
+      { url: `https://example.gov.cn/h/${kind}/1` },
+    ]);
+    expect(up.map((u) => u.created)).toEqual([true, true, false]);
+    expect(up[2].source.id).toBe(up[0].source.id);
+    expect(up[0].source).toMatchObject({ agencyHint: '甲', yearHint: 2021, batch: 'b1', status: 'queued' });
+    expect((await store.upsertSources([{ url: `https://example.gov.cn/h/${kind}/2` }]))[0].created).toBe(false);
+    const id = up[0].source.id;
+    const c1 = await store.claimSource(id);
+    expect(c1).toMatchObject({ claimed: true, source: { id, attempts: 1 } });
+    const bytes = new TextEncoder().encode('helper doc ' + kind);
+    const doc = await store.recordFetched(id, bytes, { finalUrl: 'https://example.gov.cn/final', httpStatus: 200, contentType: 'text/plain' });
+    expect(doc).toMatchObject({ sha256: sha256(bytes), bytes: bytes.length });
+    expect(Buffer.from(await store.readBlob(doc.sha256)).toString()).toBe('helper doc ' + kind);
+    expect(await store.getDocument(doc.sha256)).toMatchObject({ firstUrl: 'https://example.gov.cn/final' });
+    const c2 = await store.claimSource(id);
+    expect(c2).toMatchObject({ claimed: false, source: { status: 'fetched', attempts: 1, sha256: doc.sha256 } });
+    expect(await store.claimSource(999999)).toEqual({ source: null, claimed: false });
+    expect(await store.markIfExtracted(doc.sha256, PIPELINE_VERSION)).toBeNull();
+    const e = await store.saveExtraction(ext(doc.sha256));
+    expect(await store.markIfExtracted(doc.sha256, PIPELINE_VERSION, { since: new Date(Date.now() + 60000) })).toBeNull();
+    expect(await store.markIfExtracted(doc.sha256, PIPELINE_VERSION)).toEqual({ id: e.id, marked: 1 });
+    expect((await store.getSource(id))!.status).toBe('extracted');
+  });
 });
 
 test('pg: concurrent migrations from several processes are serialised', async () => {

@@ -1,17 +1,23 @@
 /**
  * Worker-thread body for extraction: CPU-heavy parsing runs here so the queue worker's event loop
  * keeps renewing job locks, and a document that runs too long can be stopped (thread terminated).
+ * With `prepare`, the result goes back already serialised for the store (PreparedExtraction): the
+ * JSON.stringify of cells and provenance runs here too, and the strings cross threads cheaply.
  */
 import { parentPort } from 'worker_threads';
 import { extractBytes } from '../src/pipeline/extract';
+import { prepareExtraction } from '../src/store/prepare';
 
 if (parentPort) {
   const port = parentPort;
-  port.on('message', async (msg: { id: number; bytes: Uint8Array; ref: { uri?: string; path?: string; contentType?: string } }) => {
+  port.on('message', async (msg: { id: number; bytes: Uint8Array; ref: { uri?: string; path?: string; contentType?: string }; prepare?: boolean }) => {
     const t0 = Date.now();
     try {
       const ext = await extractBytes(msg.bytes, msg.ref);
-      port.postMessage({ id: msg.id, ext, ms: Date.now() - t0, rss: process.memoryUsage().rss });
+      const ms = Date.now() - t0;
+      const rss = process.memoryUsage.rss(); // (memoryUsage() walks every heap space: far dearer)
+      if (msg.prepare) port.postMessage({ id: msg.id, prepared: prepareExtraction(ext), ms, rss });
+      else port.postMessage({ id: msg.id, ext, ms, rss });
     } catch (e) {
       port.postMessage({ id: msg.id, error: String((e as Error)?.stack ?? e), ms: Date.now() - t0 });
     }

@@ -4,10 +4,12 @@
  */
 import { Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { openStore } from '../src/store';
+import { openStore, storeConfigFromEnv } from '../src/store';
 import type { Store } from '../src/store/types';
 import { closeFetchAgents } from '../src/fetch';
-import { queueConfigFromEnv, redisOptions, type QueueConfig } from '../src/queue/config';
+import { queueConfigFromEnv, redisOptions, extractJobs, type QueueConfig } from '../src/queue/config';
+import { dbStats } from '../src/store/db';
+import { BlobCache, StepTimes } from '../src/queue/blob-cache';
 import { openQueues, FETCH_QUEUE, EXTRACT_QUEUE, type Queues, type FetchJobData, type ExtractJobData } from '../src/queue/queues';
 import { ExtractPool } from '../src/queue/extract-pool';
 import { RedisHostLimiter } from '../src/queue/host-limiter';
@@ -36,7 +38,9 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
   const stages = opts.stages ?? ['fetch', 'extract'];
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const ownStore = !opts.store;
-  const store = opts.store ?? (await openStore());
+  // enough connections that extract jobs never queue behind fetch jobs for one (NIANBAO_DB_POOL overrides)
+  const poolSize = Math.min(24, (stages.includes('fetch') ? cfg.fetch.concurrency : 0) + (stages.includes('extract') ? extractJobs(cfg) : 0) + 2);
+  const store = opts.store ?? (await openStore({ poolSize, ...storeConfigFromEnv() }));
   const queues = openQueues(cfg);
   const connection = redisOptions(cfg.redisUrl) as any;
   const RedisCtor = ((IORedis as any).default ?? IORedis) as new (o: unknown) => any;
@@ -50,7 +54,13 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
       })
     : null;
   const pool = new ExtractPool({ size: cfg.extract.concurrency, timeoutMs: cfg.extract.timeoutMs, mode: cfg.extract.mode, recycleAfter: cfg.extract.recycleAfter });
-  const ctx: StageContext = { store, cfg, queues, limiter, robots: newRobotsCache(), pool, onExtracted: opts.onExtracted };
+  const profile = /^(1|true|yes)$/i.test(process.env.NIANBAO_PROFILE ?? '');
+  const ctx: StageContext = {
+    store, cfg, queues, limiter, robots: newRobotsCache(), pool, onExtracted: opts.onExtracted,
+    // fetched bytes stay in memory for this process's own extract jobs
+    recent: stages.includes('fetch') && stages.includes('extract') ? new BlobCache(Number(process.env.NIANBAO_BLOB_CACHE_MB ?? 64) * 1048576) : undefined,
+    times: profile ? new StepTimes() : undefined,
+  };
   const common = {
     connection,
     prefix: cfg.prefix,
@@ -88,7 +98,7 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
     workers.push(w);
   }
   if (stages.includes('extract')) {
-    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job) => processExtract(ctx, job), { ...common, concurrency: cfg.extract.concurrency });
+    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job) => processExtract(ctx, job), { ...common, concurrency: extractJobs(cfg) });
     w.on('failed', (job, err) => void recordFinal('extract', job, err));
     w.on('error', (e) => log(`nianbao worker (extract): ${e.message}`));
     workers.push(w);
@@ -105,6 +115,12 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
         await queues.close();
         limiterRedis?.disconnect();
         await closeFetchAgents();
+        ctx.recent?.clear();
+        if (ctx.times) {
+          const cpu = process.cpuUsage();
+          log(`nianbao worker ${process.pid} profile: ${ctx.times.report()}; db round trips ${dbStats.roundTrips}; ` +
+            `blob cache ${ctx.recent?.hits ?? 0} hits ${ctx.recent?.misses ?? 0} misses; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms`);
+        }
         if (ownStore) await store.close();
       })();
       return closing;

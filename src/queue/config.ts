@@ -22,7 +22,13 @@ export interface QueueConfig {
     userAgent?: string;
   };
   extract: {
+    /** Extraction threads per worker process. */
     concurrency: number;
+    /**
+     * Extract jobs in flight per worker process (≥ concurrency): the extra ones store their result or
+     * read their input while the threads extract, so no thread waits on the database. Default 2 × threads.
+     */
+    jobs?: number;
     timeoutMs: number;
     /** 'thread': each extraction runs in a worker thread with a hard time limit; 'inline': in the worker's own thread. */
     mode: 'thread' | 'inline' | 'auto';
@@ -37,6 +43,11 @@ export interface QueueConfig {
 
 const int = (v: string | undefined, d: number) => (v != null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
 const bool = (v: string | undefined, d: boolean) => (v == null || v === '' ? d : /^(1|true|yes|on)$/i.test(v));
+
+/** Extract jobs a worker process runs at once (see QueueConfig.extract.jobs). */
+export function extractJobs(cfg: QueueConfig): number {
+  return Math.max(cfg.extract.concurrency, cfg.extract.jobs ?? cfg.extract.concurrency * 2);
+}
 
 export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueConfig {
   const lockMs = int(env.NIANBAO_LOCK_MS, 30000);
@@ -59,6 +70,7 @@ export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueC
     },
     extract: {
       concurrency: Math.max(1, int(env.NIANBAO_EXTRACT_CONCURRENCY, 1)),
+      ...(env.NIANBAO_EXTRACT_JOBS ? { jobs: Math.max(1, int(env.NIANBAO_EXTRACT_JOBS, 2)) } : {}),
       timeoutMs: int(env.NIANBAO_EXTRACT_TIMEOUT_MS, 120000),
       mode: (env.NIANBAO_EXTRACT_MODE as 'thread' | 'inline' | 'auto') || 'auto',
       recycleAfter: int(env.NIANBAO_EXTRACT_RECYCLE, 500),

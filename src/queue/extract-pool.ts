@@ -9,9 +9,18 @@ import { join } from 'path';
 import { Worker } from 'worker_threads';
 import type { Extraction } from '../model/extraction';
 import { extractBytes, failedExtraction, sha256, type SourceRef } from '../pipeline/extract';
+import { prepareExtraction, type PreparedExtraction } from '../store/prepare';
 
 export interface ExtractOutcome {
   ext: Extraction;
+  ms: number;
+  timedOut: boolean;
+}
+
+/** The result already serialised for the store (see PreparedExtraction). */
+export interface PreparedOutcome {
+  prepared: PreparedExtraction;
+  /** Wall time of the extraction (queueing for a thread not included). */
   ms: number;
   timedOut: boolean;
 }
@@ -78,24 +87,43 @@ export class ExtractPool {
     this.waiters.shift()?.();
   }
 
+  /** Extract in a thread (or inline); the Extraction is cloned back. */
   async run(bytes: Uint8Array, ref: SourceRef): Promise<ExtractOutcome> {
-    const t0 = Date.now();
-    const timeoutExt = () =>
-      failedExtraction({ sha256: sha256(bytes), format: 'unknown', bytes: bytes.length, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) },
-        'timeout', `extraction took longer than ${this.opts.timeoutMs} ms`);
+    const r = await this.exec(bytes, ref, false, false);
+    return { ext: r.ext as Extraction, ms: r.ms, timedOut: r.timedOut };
+  }
+
+  /**
+   * Extract and serialise for the store in the thread. With `transfer`, the bytes' buffer is moved to
+   * the thread rather than copied (the caller must not use `bytes` afterwards).
+   */
+  async runPrepared(bytes: Uint8Array, ref: SourceRef, opts: { transfer?: boolean } = {}): Promise<PreparedOutcome> {
+    const r = await this.exec(bytes, ref, true, !!opts.transfer);
+    return { prepared: r.prepared ?? prepareExtraction(r.ext as Extraction), ms: r.ms, timedOut: r.timedOut };
+  }
+
+  private async exec(bytes: Uint8Array, ref: SourceRef, prepare: boolean, transfer: boolean): Promise<{ ext?: Extraction; prepared?: PreparedExtraction; ms: number; timedOut: boolean }> {
+    const sha = sha256(bytes);
+    const size = bytes.length;
+    const failed = (code: 'timeout' | 'internal', message: string) =>
+      failedExtraction({ sha256: sha, format: 'unknown', bytes: size, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) }, code, message);
+    const timeoutExt = () => failed('timeout', `extraction took longer than ${this.opts.timeoutMs} ms`);
     if (this.mode === 'inline') {
+      const t0 = Date.now();
       let timer: NodeJS.Timeout | undefined;
       const limit = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.opts.timeoutMs)));
       const ext = await Promise.race([extractBytes(bytes, ref), limit]);
       clearTimeout(timer);
-      this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss);
+      this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
       return ext ? { ext, ms: Date.now() - t0, timedOut: false } : { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true };
     }
     const slot = await this.take();
+    const t0 = Date.now();
     const id = this.nextId++;
-    return new Promise<ExtractOutcome>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       let settled = false;
-      const finish = (replace: boolean, out?: ExtractOutcome, err?: Error) => {
+      type Out = { ext?: Extraction; prepared?: PreparedExtraction; ms: number; timedOut: boolean };
+      const finish = (replace: boolean, out?: Out, err?: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -106,27 +134,23 @@ export class ExtractPool {
         if (out) resolve(out);
         else reject(err);
       };
-      const onMsg = (m: { id: number; ext?: Extraction; error?: string; ms: number; rss?: number }) => {
+      const onMsg = (m: { id: number; ext?: Extraction; prepared?: PreparedExtraction; error?: string; ms: number; rss?: number }) => {
         if (m.id !== id) return;
         slot.runs++;
         if (m.rss) this.peakRss = Math.max(this.peakRss, m.rss);
         const recycle = slot.runs >= this.opts.recycleAfter;
-        if (m.ext) finish(recycle, { ext: m.ext, ms: Date.now() - t0, timedOut: false });
-        else {
-          const ext = failedExtraction({ sha256: sha256(bytes), format: 'unknown', bytes: bytes.length }, 'internal', `extraction thread error: ${m.error}`);
-          finish(true, { ext, ms: Date.now() - t0, timedOut: false });
-        }
+        if (m.ext || m.prepared) finish(recycle, { ext: m.ext, prepared: m.prepared, ms: Date.now() - t0, timedOut: false });
+        else finish(true, { ext: failed('internal', `extraction thread error: ${m.error}`), ms: Date.now() - t0, timedOut: false });
       };
-      const onErr = (e: Error) => {
-        const ext = failedExtraction({ sha256: sha256(bytes), format: 'unknown', bytes: bytes.length }, 'internal', `extraction thread crashed: ${e.message}`);
-        finish(true, { ext, ms: Date.now() - t0, timedOut: false });
-      };
+      const onErr = (e: Error) => finish(true, { ext: failed('internal', `extraction thread crashed: ${e.message}`), ms: Date.now() - t0, timedOut: false });
       const onExit = (code: number) => onErr(new Error(`thread exited with code ${code}`));
       const timer = setTimeout(() => finish(true, { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true }), this.opts.timeoutMs);
       slot.worker.on('message', onMsg);
       slot.worker.on('error', onErr);
       slot.worker.on('exit', onExit);
-      slot.worker.postMessage({ id, bytes, ref });
+      // Only a buffer the view covers whole can move (never a slice of Node's shared Buffer pool).
+      const movable = transfer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+      slot.worker.postMessage({ id, bytes, ref, prepare }, movable ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
 

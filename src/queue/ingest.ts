@@ -7,7 +7,7 @@
 import { promises as fs, existsSync, statSync } from 'fs';
 import { resolve, extname, join } from 'path';
 import { pathToFileURL } from 'url';
-import type { Store, NewSource } from '../store/types';
+import type { Store, NewSource, SourceRow } from '../store/types';
 import type { QueueConfig } from './config';
 import { fetchJobId, fetchJobOptions, extractJobId, extractJobOptions, type Queues } from './queues';
 
@@ -149,20 +149,18 @@ export async function ingest(
     const chunk = entries.slice(i, i + CHUNK);
     const fetchJobs: Parameters<Queues['fetch']['addBulk']>[0] = [];
     const extractJobs: Parameters<Queues['extract']['addBulk']>[0] = [];
-    const decide = async (e: IngestEntry) => {
-      const ns: NewSource = { url: e.url, agencyHint: e.agencyHint ?? null, yearHint: e.yearHint ?? null, batch };
-      const { source, created } = await store.upsertSource(ns);
+    // one statement for the whole chunk
+    const upserted = await store.upsertSources(chunk.map((e): NewSource => ({ url: e.url, agencyHint: e.agencyHint ?? null, yearHint: e.yearHint ?? null, batch })));
+    const decide = async ({ source, created }: { source: SourceRow; created: boolean }) => {
       const enqueueFetch = (tag: string | null) =>
         fetchJobs.push({ name: 'fetch', data: { sourceId: source.id, url: source.url, ...(opts.force ? { force: true } : {}) }, opts: { ...fetchJobOptions(cfg), jobId: fetchJobId(cfg, source.id, tag) } });
       if (created) { res.queued++; enqueueFetch(null); return; }
       if (opts.force) { await store.requeueSource(source.id, batch); res.requeued++; enqueueFetch(forceTag); return; }
       if (source.status === 'queued') { res.requeued++; enqueueFetch(null); return; } // job may be lost: same jobId is a no-op if it exists
       if (source.status === 'failed') { res.skipped++; return; }
-      // fetched or extracted: is there an extraction for this pipeline version?
+      // fetched or extracted: is there an extraction for this pipeline version? (marks fetched sources extracted if so)
       const sha = source.sha256 as string;
-      const have = await store.findExtraction(sha, cfg.pipeline);
-      if (have) {
-        if (source.status === 'fetched') await store.markExtractedBySha(sha);
+      if (await store.markIfExtracted(sha, cfg.pipeline)) {
         res.skipped++;
         return;
       }
@@ -176,7 +174,7 @@ export async function ingest(
       res.reextract++;
     };
     // a few at a time: the pg pool serves them in parallel, PGlite serialises them
-    for (let j = 0; j < chunk.length; j += 8) await Promise.all(chunk.slice(j, j + 8).map(decide));
+    for (let j = 0; j < upserted.length; j += 8) await Promise.all(upserted.slice(j, j + 8).map(decide));
     if (fetchJobs.length) await queues.fetch.addBulk(fetchJobs);
     if (extractJobs.length) await queues.extract.addBulk(extractJobs);
     opts.onProgress?.(Math.min(i + CHUNK, entries.length), entries.length);

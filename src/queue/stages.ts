@@ -11,6 +11,7 @@ import { fetchDocument, FetchError, RobotsCache, ROBOTS_AGENT, type HostLimiter 
 import type { Store } from '../store/types';
 import type { QueueConfig } from './config';
 import type { ExtractPool } from './extract-pool';
+import type { BlobCache, StepTimes } from './blob-cache';
 import { HostBusyError } from './host-limiter';
 import { extractJobId, extractJobOptions, type ExtractJobData, type FetchJobData, type Queues } from './queues';
 
@@ -23,7 +24,13 @@ export interface StageContext {
   pool: ExtractPool;
   /** Called after each stored extraction (bench/metrics). */
   onExtracted?: (info: { sha256: string; ms: number; status: string }) => void;
+  /** Bytes just fetched by this process, for its own extract jobs (skips re-reading the blob). */
+  recent?: BlobCache;
+  /** Per-step timings (profiling). */
+  times?: StepTimes;
 }
+
+const step = <T>(ctx: StageContext, name: string, fn: () => Promise<T>): Promise<T> => (ctx.times ? ctx.times.time(name, fn) : fn());
 
 export type FetchOutcome =
   | { outcome: 'skipped'; reason: string }
@@ -42,14 +49,11 @@ function isFinalAttempt(job: Job): boolean {
 /** Queue the extraction of stored content unless it exists for this pipeline version. */
 export async function ensureExtract(ctx: StageContext, sha256: string, data: Omit<ExtractJobData, 'sha256'>): Promise<'queued' | 'exists'> {
   if (!data.force) {
-    const have = await ctx.store.findExtraction(sha256, ctx.cfg.pipeline);
-    if (have) {
-      await ctx.store.markExtractedBySha(sha256);
-      return 'exists';
-    }
+    // one statement: is it extracted already? then mark this content's fetched sources extracted
+    if (await step(ctx, 'fetch.check', () => ctx.store.markIfExtracted(sha256, ctx.cfg.pipeline))) return 'exists';
   }
   const force = data.force ? `r${Date.now().toString(36)}` : null;
-  await ctx.queues.extract.add('extract', { sha256, ...data }, { ...extractJobOptions(ctx.cfg), jobId: extractJobId(ctx.cfg, sha256, force) });
+  await step(ctx, 'fetch.enqueue', () => ctx.queues.extract.add('extract', { sha256, ...data }, { ...extractJobOptions(ctx.cfg), jobId: extractJobId(ctx.cfg, sha256, force) }));
   return 'queued';
 }
 
@@ -67,9 +71,10 @@ async function readLocal(url: string, maxBytes: number): Promise<{ bytes: Uint8A
 
 export async function processFetch(ctx: StageContext, job: Job<FetchJobData>, token?: string): Promise<FetchOutcome> {
   const { store, cfg } = ctx;
-  const src = await store.getSource(job.data.sourceId);
+  // One statement: a queued source is claimed (attempts + 1); any other is returned as it is.
+  const { source: src, claimed } = await step(ctx, 'fetch.claim', () => store.claimSource(job.data.sourceId));
   if (!src) return { outcome: 'skipped', reason: 'source not in the store' };
-  {
+  if (!claimed) {
     // Done before (a duplicate job, or a retry after a crash that happened after the work was stored).
     // A forced re-run finds the source requeued by ingest, so it passes.
     if (src.status === 'extracted' || src.status === 'failed') return { outcome: 'skipped', reason: `source already ${src.status}` };
@@ -77,8 +82,8 @@ export async function processFetch(ctx: StageContext, job: Job<FetchJobData>, to
       const r = await ensureExtract(ctx, src.sha256, { sourceId: src.id, uri: src.finalUrl ?? src.url, contentType: src.contentType, force: job.data.force });
       return { outcome: 'fetched', sha256: src.sha256, extract: r };
     }
+    return { outcome: 'skipped', reason: `source ${src.status}` };
   }
-  await store.incrementAttempts(src.id);
   try {
     let bytes: Uint8Array;
     let contentType: string | null;
@@ -89,7 +94,7 @@ export async function processFetch(ctx: StageContext, job: Job<FetchJobData>, to
       ({ bytes, contentType } = await readLocal(src.url, cfg.fetch.maxBytes));
       if (bytes.length === 0) throw new FetchError('empty_body', `${src.url}: empty file`);
     } else {
-      const r = await fetchDocument(src.url, {
+      const r = await step(ctx, 'fetch.http', () => fetchDocument(src.url, {
         timeoutMs: cfg.fetch.timeoutMs,
         maxBytes: cfg.fetch.maxBytes,
         maxRedirects: cfg.fetch.maxRedirects,
@@ -98,17 +103,16 @@ export async function processFetch(ctx: StageContext, job: Job<FetchJobData>, to
         robotsCache: ctx.robots,
         limiter: ctx.limiter,
         userAgent: cfg.fetch.userAgent,
-      });
+      }));
       bytes = r.bytes;
       contentType = r.contentType;
       finalUrl = r.finalUrl;
       attachmentUrl = r.attachmentUrl;
       httpStatus = r.status;
     }
-    const doc = await store.putDocument(bytes, { contentType, url: finalUrl });
-    await store.markSourceFetched(src.id, {
-      finalUrl, attachmentUrl, httpStatus, contentType, sha256: doc.sha256, bytes: doc.bytes, blobPath: doc.blobPath,
-    });
+    // blob + document + source status in one statement
+    const doc = await step(ctx, 'fetch.store', () => store.recordFetched(src.id, bytes, { finalUrl, attachmentUrl, httpStatus, contentType }));
+    ctx.recent?.put(doc.sha256, bytes);
     const r = await ensureExtract(ctx, doc.sha256, { sourceId: src.id, uri: finalUrl, contentType, force: job.data.force });
     return { outcome: 'fetched', sha256: doc.sha256, extract: r };
   } catch (e) {
@@ -136,28 +140,27 @@ export async function processExtract(ctx: StageContext, job: Job<ExtractJobData>
   const { store, cfg } = ctx;
   const { sha256 } = job.data;
   if (!job.data.force || job.attemptsMade > 0) {
-    const have = await store.findExtraction(sha256, cfg.pipeline);
-    if (have && (!job.data.force || have.updatedAt.getTime() >= job.timestamp)) {
-      await store.markExtractedBySha(sha256);
-      return { outcome: 'skipped', reason: `extraction ${have.id} exists` };
+    // Done before (a duplicate job, or a re-run after a crash)? One statement checks and fixes up statuses.
+    const since = job.data.force ? new Date(job.timestamp) : undefined;
+    const have = await step(ctx, 'extract.check', () => store.markIfExtracted(sha256, cfg.pipeline, { since }));
+    if (have) return { outcome: 'skipped', reason: `extraction ${have.id} exists` };
+  }
+  let bytes = ctx.recent?.take(sha256);
+  if (!bytes) {
+    try {
+      bytes = await step(ctx, 'extract.read', () => store.readBlob(sha256));
+    } catch (e) {
+      const message = `blob ${sha256} unreadable: ${(e as Error).message}`;
+      for (const s of await store.listSources({ sha256, status: 'fetched' })) {
+        await store.markSourceFailed(s.id, { stage: 'extract', code: 'blob_missing', message });
+      }
+      return { outcome: 'failed', code: 'blob_missing' };
     }
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await store.readBlob(sha256);
-  } catch (e) {
-    const message = `blob ${sha256} unreadable: ${(e as Error).message}`;
-    for (const s of await store.listSources({ sha256, status: 'fetched' })) {
-      await store.markSourceFailed(s.id, { stage: 'extract', code: 'blob_missing', message });
-    }
-    return { outcome: 'failed', code: 'blob_missing' };
-  }
-  const out = await ctx.pool.run(bytes, { uri: job.data.uri, contentType: job.data.contentType ?? undefined });
-  const row = await store.saveExtraction(out.ext, { durationMs: out.ms, actor: 'worker' });
-  await store.markExtractedBySha(sha256);
-  if (row.agency && row.year != null) {
-    await store.crossCheckExtraction(row.id).catch(() => undefined);
-  }
+  // The thread extracts and serialises for the store; the bytes move to it (not copied).
+  const out = await step(ctx, 'extract.thread', () => ctx.pool.runPrepared(bytes as Uint8Array, { uri: job.data.uri, contentType: job.data.contentType ?? undefined }, { transfer: true }));
+  // extraction + audit + cross-checks in one transaction, then the sources' status
+  const row = await step(ctx, 'extract.store', () => store.recordExtraction(out.prepared, { durationMs: out.ms, actor: 'worker' }));
   ctx.onExtracted?.({ sha256, ms: out.ms, status: row.status });
   return { outcome: 'stored', id: row.id, status: row.status, ms: out.ms, timedOut: out.timedOut };
 }

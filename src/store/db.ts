@@ -8,12 +8,23 @@ export interface Queryer {
   query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+/** One connection held for a sequence of statements; `simple` sends several statements without parameters in one round trip. */
+export interface Session extends Queryer {
+  /** Returns the rows affected by the last statement. */
+  simple(sql: string): Promise<number>;
+}
+
 export interface Db extends Queryer {
   readonly kind: 'pg' | 'pglite';
   exec(sql: string): Promise<void>;
   tx<T>(fn: (q: Queryer) => Promise<T>): Promise<T>;
+  /** Hold one connection (no implicit BEGIN): the caller manages its transaction with `simple`. */
+  session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** Round trips to the database from this process (for profiling: `NIANBAO_PROFILE=1`). */
+export const dbStats = { roundTrips: 0 };
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -58,16 +69,43 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
   return {
     kind: 'pg',
     async query(sql, params) {
+      dbStats.roundTrips++;
       return (await pool.query(sql, params as unknown[])).rows;
     },
     async exec(sql) {
+      dbStats.roundTrips++;
       await pool.query(sql);
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        return await fn({
+          query: async (s, p) => {
+            dbStats.roundTrips++;
+            return (await client.query(s, p as unknown[])).rows;
+          },
+          simple: async (s) => {
+            dbStats.roundTrips++;
+            const r = (await client.query(s)) as unknown as { rowCount?: number } | Array<{ rowCount?: number }>;
+            const last = Array.isArray(r) ? r[r.length - 1] : r;
+            return Number(last?.rowCount ?? 0);
+          },
+        });
+      } catch (e) {
+        broken = e;
+        throw e;
+      } finally {
+        // a connection left inside a failed transaction is not reused
+        client.release(broken && !(await client.query('ROLLBACK').then(() => true, () => false)) ? broken : undefined);
+      }
     },
     async tx(fn) {
       const client = await pool.connect();
       try {
+        dbStats.roundTrips += 2;
         await client.query('BEGIN');
-        const out = await fn({ query: async (s, p) => (await client.query(s, p as unknown[])).rows });
+        const out = await fn({ query: async (s, p) => (dbStats.roundTrips++, (await client.query(s, p as unknown[])).rows) });
         await client.query('COMMIT');
         return out;
       } catch (e) {
@@ -115,6 +153,21 @@ export async function openPglite(dir: string, schema = 'public'): Promise<Db> {
     exec: (sql) => serial(async () => { await db.exec(sql); }),
     tx: (fn) =>
       serial(() => db.transaction(async (t) => fn({ query: async (s, p) => (await t.query(s, p as any[])).rows as any[] }))),
+    session: (fn) =>
+      serial(async () => {
+        try {
+          return await fn({
+            query: async (s, p) => (await db.query(s, p as any[])).rows as any[],
+            simple: async (s) => {
+              const r = await db.exec(s);
+              return Number(r[r.length - 1]?.affectedRows ?? 0);
+            },
+          });
+        } catch (e) {
+          await db.exec('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      }),
     async close() {
       await chain;
       await db.close();

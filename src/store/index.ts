@@ -14,6 +14,8 @@ export * from './types';
 export { SqlStore } from './sql-store';
 export { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 export { blobRelPath } from './blobs';
+export { prepareExtraction, isPrepared } from './prepare';
+export { dbStats } from './db';
 
 export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConfig {
   const cfg: StoreConfig = {};

@@ -116,6 +116,13 @@ CREATE INDEX cross_checks_a_idx ON cross_checks (extraction_a);
 CREATE INDEX cross_checks_b_idx ON cross_checks (extraction_b);
 `,
   },
+  {
+    version: 2,
+    name: 'lz4 compression for extraction documents',
+    // lz4 compresses the large JSONB columns (cells with provenance) at a fraction of pglz's CPU cost.
+    // Servers built without lz4 (and PGlite) keep pglz: the block swallows the error.
+    sql: `DO $$ BEGIN ALTER TABLE extractions ALTER COLUMN cells SET COMPRESSION lz4, ALTER COLUMN fields SET COMPRESSION lz4, ALTER COLUMN checks SET COMPRESSION lz4, ALTER COLUMN flags SET COMPRESSION lz4, ALTER COLUMN meta SET COMPRESSION lz4, ALTER COLUMN source SET COMPRESSION lz4, ALTER COLUMN cross_flags SET COMPRESSION lz4; EXCEPTION WHEN OTHERS THEN NULL; END $$`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -3,10 +3,11 @@ import type { Extraction } from '../model/extraction';
 import { sha256 as sha256Of, PIPELINE_VERSION } from '../pipeline/extract';
 import type { Db, Queryer } from './db';
 import { MIGRATIONS } from './migrations';
-import { writeBlob, readBlob as readBlobFile } from './blobs';
+import { writeBlob, readBlob as readBlobFile, blobRelPath } from './blobs';
+import { isPrepared, prepareExtraction, type PreparedExtraction } from './prepare';
 import type {
   AuditEntry, AuditRow, CrossCheckRow, CrossFlag, DocumentRow, ExtractionQuery, ExtractionRow, FetchedInfo,
-  NewReview, NewSource, ReviewRow, SourceError, SourceRow, SourceStatus, StatusCounts, Store,
+  NewReview, NewSource, RecordedExtraction, ReviewRow, SourceError, SourceRow, SourceStatus, StatusCounts, Store,
 } from './types';
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -206,6 +207,68 @@ export class SqlStore implements Store {
     await this.db.query('UPDATE sources SET attempts = attempts + 1, updated_at = now() WHERE id = $1', [id]);
   }
 
+  async claimSource(id: number): Promise<{ source: SourceRow | null; claimed: boolean }> {
+    const rows = await this.db.query(
+      `WITH c AS (UPDATE sources SET attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status = 'queued' RETURNING *)
+       SELECT *, true AS claimed FROM c
+       UNION ALL SELECT *, false AS claimed FROM sources WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM c)`,
+      [id],
+    );
+    return rows[0] ? { source: toSource(rows[0]), claimed: !!rows[0].claimed } : { source: null, claimed: false };
+  }
+
+  async upsertSources(list: NewSource[]): Promise<Array<{ source: SourceRow; created: boolean }>> {
+    if (!list.length) return [];
+    // one row per URL (a URL twice in one statement would be an error); later entries see the same row
+    const uniq = new Map<string, NewSource>();
+    for (const s of list) if (!uniq.has(s.url)) uniq.set(s.url, s);
+    const rows = [...uniq.values()];
+    const got = await this.db.query(
+      `INSERT INTO sources (url, agency_hint, year_hint, batch)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[])
+       ON CONFLICT (url) DO UPDATE SET
+         agency_hint = COALESCE(EXCLUDED.agency_hint, sources.agency_hint),
+         year_hint = COALESCE(EXCLUDED.year_hint, sources.year_hint),
+         updated_at = sources.updated_at
+       RETURNING *, (xmax = 0) AS created`,
+      [rows.map((r) => r.url), rows.map((r) => r.agencyHint ?? null), rows.map((r) => r.yearHint ?? null), rows.map((r) => r.batch ?? null)],
+    );
+    const byUrl = new Map<string, { source: SourceRow; created: boolean }>(got.map((r: any) => [r.url, { source: toSource(r), created: !!r.created }]));
+    const seen = new Set<string>();
+    return list.map((s) => {
+      const r = byUrl.get(s.url)!;
+      const first = !seen.has(s.url);
+      seen.add(s.url);
+      return first ? r : { source: r.source, created: false };
+    });
+  }
+
+  async recordFetched(id: number, bytes: Uint8Array, f: Omit<FetchedInfo, 'sha256' | 'bytes' | 'blobPath'>): Promise<{ sha256: string; bytes: number; blobPath: string }> {
+    const sha = sha256Of(bytes);
+    const rel = await writeBlob(this.blobRoot, sha, bytes);
+    await this.db.query(
+      `WITH d AS (
+         INSERT INTO documents (sha256, bytes, blob_path, content_type, first_url) VALUES ($6, $7, $8, $5, $2)
+         ON CONFLICT (sha256) DO UPDATE SET blob_path = EXCLUDED.blob_path RETURNING 1)
+       UPDATE sources SET status = 'fetched', final_url = $2, attachment_url = $3, http_status = $4, content_type = $5,
+         sha256 = $6, bytes = $7, blob_path = $8, error_stage = NULL, error_code = NULL, error_message = NULL,
+         fetched_at = now(), updated_at = now() WHERE id = $1`,
+      [id, f.finalUrl, f.attachmentUrl ?? null, f.httpStatus, f.contentType, sha, bytes.length, rel],
+    );
+    return { sha256: sha, bytes: bytes.length, blobPath: rel };
+  }
+
+  async markIfExtracted(sha256: string, pipeline: string, opts: { since?: Date } = {}): Promise<{ id: number; marked: number } | null> {
+    const rows = await this.db.query(
+      `WITH h AS (SELECT id FROM extractions WHERE sha256 = $1 AND pipeline = $2 AND ($3::timestamptz IS NULL OR updated_at >= $3::timestamptz)),
+       u AS (UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now()
+             WHERE sha256 = $1 AND status = 'fetched' AND EXISTS (SELECT 1 FROM h) RETURNING 1)
+       SELECT (SELECT id FROM h) AS id, (SELECT count(*) FROM u)::int AS marked`,
+      [sha256, pipeline, opts.since ? opts.since.toISOString() : null],
+    );
+    return rows[0]?.id == null ? null : { id: Number(rows[0].id), marked: Number(rows[0].marked) };
+  }
+
   // ---- documents
 
   async putDocument(bytes: Uint8Array, meta: { contentType?: string | null; url?: string | null } = {}): Promise<DocumentRow> {
@@ -257,6 +320,70 @@ export class SqlStore implements Store {
       detail: { sha256: row.sha256, pipeline: row.pipeline, status: row.status, error: ext.error?.code ?? null },
     });
     return row;
+  }
+
+  async recordExtraction(e: Extraction | PreparedExtraction, opts: { durationMs?: number; actor?: string } = {}): Promise<RecordedExtraction> {
+    const p = isPrepared(e) ? e : prepareExtraction(e);
+    const sha = p.sha256;
+    blobRelPath(sha); // validates: the sha256 is inlined below
+    const checksFor = p.agency != null && p.year != null && p.status !== 'failed';
+    const params = [
+      sha, p.pipeline, p.status, p.agency, p.year, p.template, p.errorCode, p.errorMessage,
+      p.json.source, p.json.meta, p.json.fields, p.json.cells, p.json.checks, p.json.flags,
+      opts.durationMs == null ? null : Math.round(opts.durationMs), opts.actor ?? 'pipeline',
+    ];
+    const mark = `UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now() WHERE sha256 = '${sha}' AND status = 'fetched'`;
+    return this.db.session(async (c) => {
+      // The agency lock serialises the cross-checks of one agency across workers; taken before the
+      // statement's snapshot, so a concurrent duplicate committed just before is seen.
+      if (p.agency != null) await c.simple(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey('cross:' + p.agency)})`);
+      else await c.simple('BEGIN');
+      const r = (await c.query(RECORD_SQL, params))[0];
+      const id = Number(r.id);
+      const touched = new Set<number>((r.touched ?? []).map(Number));
+      let checks: NewCheck[] = [];
+      if (checksFor) {
+        const me: CrossExt = { id, agency: p.agency as string, year: Number(p.year), sha256: sha, fields: JSON.parse(p.json.fields) };
+        const cands: CrossExt[] = (r.cands ?? []).map((x: any) => ({ id: Number(x.id), agency: p.agency as string, year: Number(x.year), sha256: x.sha256, fields: x.fields ?? {} }));
+        checks = incrementalChecks(me, cands);
+      }
+      const rows = checks.map((k) => ({ kind: k.kind, agency: k.a.agency, extraction_a: k.a.id, extraction_b: k.b.id, year_a: k.a.year, year_b: k.b.year, ok: k.ok, detail: k.detail, mismatches: k.mism }));
+      const insert = `INSERT INTO cross_checks (kind, agency, extraction_a, extraction_b, year_a, year_b, ok, detail, mismatches)
+        SELECT kind, agency, extraction_a, extraction_b, year_a, year_b, ok, detail, mismatches
+        FROM jsonb_to_recordset($1::jsonb) AS t(kind text, agency text, extraction_a bigint, extraction_b bigint,
+          year_a int, year_b int, ok boolean, detail text, mismatches jsonb)`;
+      if (r.created && !touched.size) {
+        // A new extraction with nothing removed: its checks only add flags (at the end, as the newest
+        // checks), so append them instead of rebuilding the partners' whole lists.
+        if (checks.length) {
+          const add = new Map<number, CrossFlag[]>();
+          for (const k of rows) {
+            for (const side of ['a', 'b'] as const) {
+              const f = flagFor(k, side);
+              const me = side === 'a' ? k.extraction_a : k.extraction_b;
+              if (f) add.set(me, [...(add.get(me) ?? []), f]);
+            }
+          }
+          await c.query(
+            `WITH ins AS (${insert})
+             UPDATE extractions e SET cross_flags = e.cross_flags || v.add
+             FROM jsonb_to_recordset($2::jsonb) AS v(id bigint, add jsonb) WHERE e.id = v.id`,
+            [json(rows), json([...add].map(([id, f]) => ({ id, add: f })))],
+          );
+        }
+      } else {
+        if (checks.length) await c.query(insert, [json(rows)]);
+        for (const k of checks) (touched.add(k.a.id), touched.add(k.b.id));
+        touched.add(id);
+        await refreshCrossFlagsSql(c, [...touched]);
+      }
+      // Marked after the commit, so a source marked `fetched` meanwhile either is seen here or sees the extraction.
+      const marked = await c.simple(`COMMIT; ${mark}`);
+      return {
+        id, sha256: sha, pipeline: p.pipeline, status: p.status, agency: p.agency, year: p.year,
+        created: !!r.created, marked, crossChecks: checks.length,
+      };
+    });
   }
 
   async getExtraction(id: number): Promise<ExtractionRow | null> {
@@ -559,6 +686,18 @@ function carryCompare(prev: Record<string, number | null>, cur: Record<string, n
   return { compared, mism };
 }
 
+/** The flag a cross-check puts on its side `a` or `b` extraction (null: an agreeing carry-over). */
+function flagFor(r: { kind: string; agency: string; extraction_a: number; extraction_b: number; year_a: number; year_b: number; ok: boolean; mismatches: string[] }, side: 'a' | 'b'): CrossFlag | null {
+  if (r.kind !== 'duplicate' && r.ok) return null;
+  const other = side === 'a' ? r.extraction_b : r.extraction_a;
+  if (r.kind === 'duplicate') return { code: 'duplicate_report', message: `${r.agency} ${r.year_a} also in extraction ${other}`, other };
+  const fields = r.mismatches.map((m) => (side === 'a' ? m.split('=')[0] : m.split('≠')[1].split('=')[0]));
+  const message = side === 'a'
+    ? `carried forward into ${r.year_b} differs from the ${r.year_b} report (extraction ${other})`
+    : `carried over from ${r.year_a} differs from the ${r.year_a} report (extraction ${other})`;
+  return { code: 'carry_over_mismatch', message, other, fields };
+}
+
 /** Rebuild the cross_flags of these extractions from their cross_checks rows. */
 async function refreshCrossFlags(q: Queryer, ids: number[]): Promise<void> {
   if (!ids.length) return;
@@ -582,6 +721,103 @@ async function refreshCrossFlags(q: Queryer, ids: number[]): Promise<void> {
     }
   }
   for (const [id, f] of flags) await q.query('UPDATE extractions SET cross_flags = $2::jsonb WHERE id = $1', [id, json(f)]);
+}
+
+/** Store an extraction with its audit entry, drop its old cross-checks, and find its cross-check candidates. */
+const RECORD_SQL = `
+WITH x AS (
+  INSERT INTO extractions (sha256, pipeline, status, agency, year, template, error_code, error_message,
+    source, meta, fields, cells, checks, flags, duration_ms)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,$12::jsonb,$13::jsonb,$14::jsonb,$15)
+  ON CONFLICT (sha256, pipeline) DO UPDATE SET status = EXCLUDED.status, agency = EXCLUDED.agency,
+    year = EXCLUDED.year, template = EXCLUDED.template, error_code = EXCLUDED.error_code,
+    error_message = EXCLUDED.error_message, source = EXCLUDED.source, meta = EXCLUDED.meta,
+    fields = EXCLUDED.fields, cells = EXCLUDED.cells, checks = EXCLUDED.checks, flags = EXCLUDED.flags,
+    duration_ms = EXCLUDED.duration_ms, updated_at = now()
+  RETURNING id, (xmax = 0) AS created),
+a AS (
+  INSERT INTO audit_log (actor, action, entity, entity_id, detail)
+  SELECT $16, CASE WHEN x.created THEN 'extraction.create' ELSE 'extraction.replace' END, 'extraction', x.id::text,
+    jsonb_build_object('sha256', $1::text, 'pipeline', $2::text, 'status', $3::text, 'error', $7::text)
+  FROM x),
+d AS (
+  DELETE FROM cross_checks c USING x WHERE c.extraction_a = x.id OR c.extraction_b = x.id
+  RETURNING c.extraction_a, c.extraction_b),
+cand AS (
+  SELECT DISTINCT ON (year) id, year, sha256, fields FROM extractions
+  WHERE pipeline = $2 AND agency = $4 AND year BETWEEN $5::int - 1 AND $5::int + 1 AND status <> 'failed' AND sha256 <> $1
+    AND $3 <> 'failed'
+  ORDER BY year, id)
+SELECT x.id, x.created,
+  (SELECT array_agg(DISTINCT v) FROM (SELECT extraction_a AS v FROM d UNION SELECT extraction_b FROM d) t) AS touched,
+  (SELECT jsonb_agg(jsonb_build_object('id', id, 'year', year, 'sha256', sha256, 'fields', fields)) FROM cand) AS cands
+FROM x`;
+
+interface CrossExt { id: number; agency: string; year: number; sha256: string; fields: Record<string, number | null> }
+interface NewCheck { kind: 'carry_over' | 'duplicate'; a: CrossExt; b: CrossExt; ok: boolean; detail: string; mism: string[] }
+
+/**
+ * The checks that involve one extraction, given the first (lowest id) other extraction of each of the
+ * years N−1, N, N+1 for its agency: the same rules as crossCheckExtraction.
+ */
+function incrementalChecks(me: CrossExt, cands: CrossExt[]): NewCheck[] {
+  const out: NewCheck[] = [];
+  const of = (y: number) => cands.find((c) => c.year === y) ?? null;
+  const same = of(me.year);
+  const first = same && same.id < me.id ? same : me;
+  if (first.id !== me.id) {
+    if (first.sha256 !== me.sha256) {
+      const diff = diffFields(first.fields, me.fields);
+      out.push({ kind: 'duplicate', a: first, b: me, ok: diff.length === 0, detail: diff.length ? `duplicate report: ${diff.length} field(s) differ` : 'duplicate report: same figures', mism: diff });
+    }
+    return out;
+  }
+  const prev = of(me.year - 1);
+  const next = of(me.year + 1);
+  for (const [a, b] of [[prev, me], [me, next]] as const) {
+    if (!a || !b) continue;
+    const c = carryCompare(a.fields, b.fields);
+    if (c.compared === 0) continue;
+    const ok = c.mism.length === 0;
+    out.push({ kind: 'carry_over', a, b, ok, detail: ok ? `${c.compared} carried figures agree` : `${c.mism.length} of ${c.compared} carried figures differ`, mism: c.mism });
+  }
+  return out;
+}
+
+/**
+ * Rebuild cross_flags of these extractions from their cross_checks rows, in one statement: the same
+ * flags, in the same order, as refreshCrossFlags; rows whose flags do not change are not rewritten.
+ */
+async function refreshCrossFlagsSql(q: Queryer, ids: number[]): Promise<void> {
+  if (!ids.length) return;
+  await q.query(
+    `UPDATE extractions e SET cross_flags = n.flags
+     FROM (
+       SELECT x.id, COALESCE((
+         SELECT jsonb_agg(f.flag ORDER BY f.cid) FROM (
+           SELECT c.id AS cid, CASE WHEN c.kind = 'duplicate'
+             THEN jsonb_build_object('code', 'duplicate_report', 'message', c.agency || ' ' || c.year_a || ' also in extraction ' || c.extraction_b, 'other', c.extraction_b)
+             ELSE jsonb_build_object('code', 'carry_over_mismatch',
+               'message', 'carried forward into ' || c.year_b || ' differs from the ' || c.year_b || ' report (extraction ' || c.extraction_b || ')',
+               'other', c.extraction_b,
+               'fields', (SELECT COALESCE(jsonb_agg(split_part(m, '=', 1) ORDER BY o), '[]'::jsonb) FROM jsonb_array_elements_text(c.mismatches) WITH ORDINALITY AS t(m, o)))
+             END AS flag
+           FROM cross_checks c WHERE c.extraction_a = x.id AND (c.kind = 'duplicate' OR NOT c.ok)
+           UNION ALL
+           SELECT c.id, CASE WHEN c.kind = 'duplicate'
+             THEN jsonb_build_object('code', 'duplicate_report', 'message', c.agency || ' ' || c.year_a || ' also in extraction ' || c.extraction_a, 'other', c.extraction_a)
+             ELSE jsonb_build_object('code', 'carry_over_mismatch',
+               'message', 'carried over from ' || c.year_a || ' differs from the ' || c.year_a || ' report (extraction ' || c.extraction_a || ')',
+               'other', c.extraction_a,
+               'fields', (SELECT COALESCE(jsonb_agg(split_part(split_part(m, '≠', 2), '=', 1) ORDER BY o), '[]'::jsonb) FROM jsonb_array_elements_text(c.mismatches) WITH ORDINALITY AS t(m, o)))
+             END
+           FROM cross_checks c WHERE c.extraction_b = x.id AND (c.kind = 'duplicate' OR NOT c.ok)
+         ) f), '[]'::jsonb) AS flags
+       FROM extractions x WHERE x.id = ANY($1::bigint[])
+     ) n
+     WHERE e.id = n.id AND e.cross_flags IS DISTINCT FROM n.flags`,
+    [ids],
+  );
 }
 
 function diffFields(a: Record<string, number | null>, b: Record<string, number | null>): string[] {

@@ -4,6 +4,9 @@
  * embedded PGlite (default, data in NIANBAO_DATA). Keep this interface stable: other modules depend on it.
  */
 import type { Extraction, Flag, Status } from '../model/extraction';
+import type { PreparedExtraction } from './prepare';
+
+export type { PreparedExtraction } from './prepare';
 
 /** Where a crawled URL (or local path) is in its life. `extracted` and `failed` are terminal. */
 export type SourceStatus = 'queued' | 'fetched' | 'extracted' | 'failed';
@@ -167,6 +170,22 @@ export interface CrossCheckRow {
   createdAt: Date;
 }
 
+/** What `recordExtraction` stored (the summary a worker needs, without reading the row back). */
+export interface RecordedExtraction {
+  id: number;
+  sha256: string;
+  pipeline: string;
+  status: Status;
+  agency: string | null;
+  year: number | null;
+  /** False when an extraction of the same (sha256, pipeline) was replaced. */
+  created: boolean;
+  /** Sources of this content moved from `fetched` to `extracted`. */
+  marked: number;
+  /** Cross-document checks written for it (carry-over, duplicate). */
+  crossChecks: number;
+}
+
 export interface StatusCounts {
   sources: Record<SourceStatus, number> & { total: number };
   /** Terminal source failures by stage:code. */
@@ -201,6 +220,23 @@ export interface Store {
   /** Terminal failure with its reason. */
   markSourceFailed(id: number, err: SourceError, httpStatus?: number | null): Promise<void>;
   incrementAttempts(id: number): Promise<void>;
+  /**
+   * One round trip for a fetch job: a `queued` source gets its attempts incremented and is returned with
+   * `claimed: true`; any other source is returned as it is (`claimed: false`), or null if absent.
+   */
+  claimSource(id: number): Promise<{ source: SourceRow | null; claimed: boolean }>;
+  /** Batch form of upsertSource (one statement per call); results in the order of the input. */
+  upsertSources(list: NewSource[]): Promise<Array<{ source: SourceRow; created: boolean }>>;
+  /**
+   * Write the blob (if absent), record the document and mark the source `fetched`, in one statement.
+   * Returns the document's identity.
+   */
+  recordFetched(id: number, bytes: Uint8Array, info: Omit<FetchedInfo, 'sha256' | 'bytes' | 'blobPath'>): Promise<{ sha256: string; bytes: number; blobPath: string }>;
+  /**
+   * If an extraction of (sha256, pipeline) exists (updated at or after `since`, when given), mark every
+   * `fetched` source of that content `extracted`; one statement. Null when there is none.
+   */
+  markIfExtracted(sha256: string, pipeline: string, opts?: { since?: Date }): Promise<{ id: number; marked: number } | null>;
 
   // blobs and documents
   /** Write bytes to the blob directory (if absent) and record the document. Returns its row. */
@@ -211,6 +247,12 @@ export interface Store {
   // extractions
   /** Store an extraction; one row per (sha256, pipeline): a second save of the same pair replaces it. */
   saveExtraction(ext: Extraction, opts?: { durationMs?: number; actor?: string }): Promise<ExtractionRow>;
+  /**
+   * The worker's write: store (or replace) the extraction, its audit entry and its incremental
+   * cross-document checks in one transaction, then mark the content's `fetched` sources `extracted`.
+   * Same effect as saveExtraction + crossCheckExtraction + markExtractedBySha, in 3–6 round trips.
+   */
+  recordExtraction(ext: Extraction | PreparedExtraction, opts?: { durationMs?: number; actor?: string }): Promise<RecordedExtraction>;
   getExtraction(id: number): Promise<ExtractionRow | null>;
   findExtraction(sha256: string, pipeline?: string): Promise<ExtractionRow | null>;
   listExtractions(q?: ExtractionQuery): Promise<ExtractionRow[]>;

@@ -1,5 +1,5 @@
 /** nianbao worker: run the fetch and/or extract queue workers until SIGTERM/SIGINT. */
-import { queueConfigFromEnv } from '../../queue/config';
+import { queueConfigFromEnv, extractJobs } from '../../queue/config';
 
 export const summary = 'run queue workers (fetch and extract stages) until stopped';
 
@@ -12,7 +12,8 @@ like, on as many machines as you like, against one Redis and one PostgreSQL.
 Options:
   --stage fetch|extract|all     which stage(s) to run (default all)
   --fetch-concurrency N         fetch jobs in flight in this process (default 16, NIANBAO_FETCH_CONCURRENCY)
-  --extract-concurrency N       extractions in parallel, one thread each (default 1, NIANBAO_EXTRACT_CONCURRENCY)
+  --extract-concurrency N       extraction threads (default 1, NIANBAO_EXTRACT_CONCURRENCY); jobs in flight:
+                                NIANBAO_EXTRACT_JOBS (default twice the threads)
   --allow-private               allow loopback/private targets (local testing only; NIANBAO_ALLOW_PRIVATE=1)
 
 SIGTERM or SIGINT: stop taking jobs, finish the active ones, exit 0. A worker killed outright leaves its
@@ -47,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   const { startWorkers } = require('../../../workers') as typeof import('../../../workers');
   const w = await startWorkers({ cfg, stages });
   process.stderr.write(
-    `nianbao worker ${process.pid}: stages ${stages.join('+')}, fetch×${cfg.fetch.concurrency}, extract×${cfg.extract.concurrency} (${w.pool.mode}), ` +
+    `nianbao worker ${process.pid}: stages ${stages.join('+')}, fetch×${cfg.fetch.concurrency}, extract×${cfg.extract.concurrency} (${w.pool.mode}, ${extractJobs(cfg)} jobs), ` +
       `store ${w.store.kind}, queue prefix ${cfg.prefix}, pipeline ${cfg.pipeline}\n`,
   );
   if (process.send) process.send({ ready: true, pid: process.pid });
