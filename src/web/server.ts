@@ -27,6 +27,8 @@ export interface ServerOptions extends Partial<AccessOptions> {
   logger?: boolean;
   /** Rows per queue page (default 50). */
   pageSize?: number;
+  /** Mount the Bull Board dashboard of the fetch/extract queues at /queues (behind the same access control). */
+  board?: { redisUrl?: string; prefix?: string; readOnly?: boolean } | null;
 }
 
 function idParam(v: string): number {
@@ -143,6 +145,11 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(assetsPlugin, { dev: o.dev });
   await app.register(queuePlugin, { store: o.store, pageSize: o.pageSize ?? 50 });
   await app.register(reviewPlugin, { store: o.store, reviewer: o.reviewer ?? defaultReviewer() });
+  if (o.board) {
+    // Loaded only when asked for: it opens Redis connections (closed with the server).
+    const { registerBoard } = require('../queue/board') as typeof import('../queue/board');
+    await registerBoard(app, { ...o.board, basePath: '/queues', title: 'nianbao queues' });
+  }
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
   return app;

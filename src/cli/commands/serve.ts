@@ -28,6 +28,8 @@ Access:
 
 Other:
   --reviewer NAME       reviewer name when the browser gives none (default: the OS user)
+  --board               also show the queue dashboard (Bull Board) at /queues, for the queues
+                        on REDIS_URL (prefix NIANBAO_QUEUE_PREFIX); same access control
   --dev                 read the UI's script and style from disk on every request
   -h, --help            this help
 `;
@@ -43,6 +45,7 @@ export interface ServeArgs {
   basic?: { user: string; password: string };
   reviewer?: string;
   dev: boolean;
+  board?: boolean;
 }
 
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeArgs {
@@ -82,6 +85,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       }
       case '--reviewer': a.reviewer = value(); break;
       case '--dev': a.dev = true; break;
+      case '--board': a.board = true; break;
       default:
         throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
     }
@@ -126,7 +130,8 @@ export async function run(argv: string[]): Promise<number> {
     else { delete cfg.databaseUrl; cfg.dataDir = args.db; delete cfg.pgliteDir; }
   }
   const store = await openStore(cfg);
-  const app = await buildServer({ store, host: args.host, token: args.token ?? null, basic: args.basic ?? null, reviewer: args.reviewer, dev: args.dev });
+  const board = args.board ? { redisUrl: process.env.REDIS_URL, prefix: process.env.NIANBAO_QUEUE_PREFIX } : null;
+  const app = await buildServer({ store, host: args.host, token: args.token ?? null, basic: args.basic ?? null, reviewer: args.reviewer, dev: args.dev, board });
   const close = async () => {
     await app.close().catch(() => undefined);
     await store.close().catch(() => undefined);
