@@ -123,6 +123,29 @@ CREATE INDEX cross_checks_b_idx ON cross_checks (extraction_b);
     // Servers built without lz4 (and PGlite) keep pglz: the block swallows the error.
     sql: `DO $$ BEGIN ALTER TABLE extractions ALTER COLUMN cells SET COMPRESSION lz4, ALTER COLUMN fields SET COMPRESSION lz4, ALTER COLUMN checks SET COMPRESSION lz4, ALTER COLUMN flags SET COMPRESSION lz4, ALTER COLUMN meta SET COMPRESSION lz4, ALTER COLUMN source SET COMPRESSION lz4, ALTER COLUMN cross_flags SET COMPRESSION lz4; EXCEPTION WHEN OTHERS THEN NULL; END $$`,
   },
+  {
+    version: 3,
+    name: 'review state and review-queue indexes',
+    // web_review_state: per reviewed extraction, the version checked on every write (optimistic
+    // locking) and the current whole-report decision, so the review queue can filter by it.
+    // IF NOT EXISTS: servers of the first release created these at start-up.
+    sql: `
+CREATE TABLE IF NOT EXISTS web_review_state (
+  extraction_id BIGINT PRIMARY KEY REFERENCES extractions(id) ON DELETE CASCADE,
+  version       INTEGER NOT NULL DEFAULT 0,
+  decision      TEXT CHECK (decision IN ('approved','rejected')),
+  updated_by    TEXT,
+  updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS web_review_state_decision_idx ON web_review_state (decision, extraction_id);
+CREATE INDEX IF NOT EXISTS extractions_web_queue_idx ON extractions ((CASE status WHEN 'flagged' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END), id);
+CREATE INDEX IF NOT EXISTS extractions_web_year_idx ON extractions (year, id);
+CREATE INDEX IF NOT EXISTS extractions_web_template_idx ON extractions (template, id);
+CREATE INDEX IF NOT EXISTS extractions_web_format_idx ON extractions ((source->>'format'), id);
+CREATE INDEX IF NOT EXISTS extractions_web_flags_idx ON extractions USING gin (flags jsonb_path_ops);
+CREATE INDEX IF NOT EXISTS extractions_web_sha_id_idx ON extractions (sha256, id);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
