@@ -13,7 +13,7 @@ import { BlobCache, StepTimes } from '../src/queue/blob-cache';
 import { openQueues, FETCH_QUEUE, EXTRACT_QUEUE, type Queues, type FetchJobData, type ExtractJobData } from '../src/queue/queues';
 import { ExtractPool } from '../src/queue/extract-pool';
 import { RedisHostLimiter } from '../src/queue/host-limiter';
-import { processFetch, processExtract, newRobotsCache, type StageContext } from '../src/queue/stages';
+import { processFetch, processExtract, newRobotsCache, waitingOutStoreOutages, type StageContext } from '../src/queue/stages';
 
 export interface WorkerOptions {
   stages?: Array<'fetch' | 'extract'>;
@@ -45,6 +45,8 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
   const connection = redisOptions(cfg.redisUrl) as any;
   const RedisCtor = ((IORedis as any).default ?? IORedis) as new (o: unknown) => any;
   const limiterRedis = stages.includes('fetch') ? new RedisCtor({ ...connection, maxRetriesPerRequest: 3 }) : null;
+  // ioredis reconnects by itself; without a listener an outage would also print "Unhandled error event".
+  limiterRedis?.on('error', (e: Error) => log(`nianbao worker (host limiter): ${e.message}`));
   const limiter = limiterRedis
     ? new RedisHostLimiter(limiterRedis, cfg.prefix, {
         concurrency: cfg.fetch.hostConcurrency,
@@ -92,13 +94,13 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
   };
 
   if (stages.includes('fetch')) {
-    const w = new Worker<FetchJobData>(FETCH_QUEUE, (job, token) => processFetch(ctx, job, token), { ...common, concurrency: cfg.fetch.concurrency });
+    const w = new Worker<FetchJobData>(FETCH_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processFetch(ctx, job, token)), { ...common, concurrency: cfg.fetch.concurrency });
     w.on('failed', (job, err) => void recordFinal('fetch', job, err));
     w.on('error', (e) => log(`nianbao worker (fetch): ${e.message}`));
     workers.push(w);
   }
   if (stages.includes('extract')) {
-    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job) => processExtract(ctx, job), { ...common, concurrency: extractJobs(cfg) });
+    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processExtract(ctx, job)), { ...common, concurrency: extractJobs(cfg) });
     w.on('failed', (job, err) => void recordFinal('extract', job, err));
     w.on('error', (e) => log(`nianbao worker (extract): ${e.message}`));
     workers.push(w);

@@ -42,6 +42,39 @@ const FILE_TYPES: Record<string, string> = {
   '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
 };
 
+/**
+ * The store cannot be reached (PostgreSQL restarting or shut down, connection dropped): nothing is
+ * wrong with the job itself, so it must wait, not use up its attempts and end as a failure that
+ * could not even be recorded.
+ */
+export function isStoreUnavailable(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  if (/^08/.test(code)) return true; // SQLSTATE class 08: connection exception
+  const msg = typeof err?.message === 'string' ? err.message : '';
+  return /Connection terminated|terminating connection|Client has encountered a connection error|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Connection ended unexpectedly/i.test(msg);
+}
+
+/** How long a job waits before trying the store again (with jitter, so workers do not retry in step). */
+export const STORE_OUTAGE_WAIT_MS = 3000;
+
+/**
+ * Run a stage's processor; if the store is unavailable, put the job back as delayed (its attempts
+ * untouched) to be retried after a pause, for as long as the outage lasts.
+ */
+export async function waitingOutStoreOutages<T>(job: Job, token: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (token && !(e instanceof DelayedError) && isStoreUnavailable(e)) {
+      await job.moveToDelayed(Date.now() + STORE_OUTAGE_WAIT_MS + Math.floor(Math.random() * 1000), token);
+      throw new DelayedError();
+    }
+    throw e;
+  }
+}
+
 function isFinalAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

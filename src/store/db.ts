@@ -36,6 +36,8 @@ export function checkSchemaName(schema: string): string {
 interface PgClient {
   query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
   release(err?: unknown): void;
+  on(ev: 'error', fn: (e: Error) => void): void;
+  off(ev: 'error', fn: (e: Error) => void): void;
 }
 interface PgPool {
   query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
@@ -66,6 +68,30 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
     idleTimeoutMillis: 10000,
   });
   pool.on('error', () => { /* idle client errors: the next query reconnects */ });
+
+  /**
+   * Take a connection out of the pool. While it is checked out the pool no longer listens for its
+   * errors, so a server that goes away (restart, admin shutdown) would raise an unhandled 'error'
+   * and kill the worker: listen here, let the pending query fail, and destroy the connection on
+   * release instead of returning it to the pool.
+   */
+  async function checkout(): Promise<{ client: PgClient; release: (err?: unknown) => void }> {
+    const client = await pool.connect();
+    let lost: unknown;
+    const onError = (e: Error) => {
+      lost = e;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release: (err) => {
+        client.off('error', onError);
+        client.release(err ?? lost);
+      },
+    };
+  }
+  const rolledBack = (client: PgClient) => client.query('ROLLBACK').then(() => true, () => false);
+
   return {
     kind: 'pg',
     async query(sql, params) {
@@ -77,7 +103,7 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
       await pool.query(sql);
     },
     async session(fn) {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
       let broken: unknown;
       try {
         return await fn({
@@ -97,11 +123,12 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
         throw e;
       } finally {
         // a connection left inside a failed transaction is not reused
-        client.release(broken && !(await client.query('ROLLBACK').then(() => true, () => false)) ? broken : undefined);
+        release(broken && !(await rolledBack(client)) ? broken : undefined);
       }
     },
     async tx(fn) {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
+      let broken: unknown;
       try {
         dbStats.roundTrips += 2;
         await client.query('BEGIN');
@@ -109,10 +136,10 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
         await client.query('COMMIT');
         return out;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        broken = (await rolledBack(client)) ? undefined : e;
         throw e;
       } finally {
-        client.release();
+        release(broken);
       }
     },
     async close() {
