@@ -11,7 +11,7 @@ import { ExtractError } from '../errors';
 import { gridKeys } from '../grid';
 import { looksTraditional, normalizeText, toSimplified } from '../normalize/text';
 import { tokenize } from '../recover/tokens';
-import { detectAndMap } from '../detect/template';
+import { detectAndMap } from '../detect/detect';
 import { runChecks } from '../validate/checks';
 import { scoreTableFields, OK_CONFIDENCE } from '../score/score';
 import { proseFigures } from '../prose/figures';
