@@ -34,7 +34,15 @@ export function runCore(doc: DocumentModel): CoreResult {
   const allText = doc.blocks.map((b) => (b.kind === 'paragraph' ? b.text : b.rows.map((r) => r.map((c) => c.text).join(' ')).join('\n'))).join('\n');
   if (allText.trim() === '') throw new ExtractError('empty_input', 'the document has no text');
   const traditional = looksTraditional(allText);
-  const norm = traditional ? (s: string) => normalizeText(toSimplified(s)) : normalizeText;
+  const convert = traditional ? (s: string) => normalizeText(toSimplified(s)) : normalizeText;
+  // One normalisation per distinct string: cells repeat ("0" hundreds of times) and paragraphs are
+  // read both as tokens and as prose.
+  const memo = new Map<string, string>();
+  const norm = (s: string): string => {
+    let r = memo.get(s);
+    if (r === undefined) memo.set(s, (r = convert(s)));
+    return r;
+  };
 
   const tokens = tokenize(doc, norm);
   const detection = detectAndMap(tokens);
