@@ -7,12 +7,22 @@
  * Needs the build (dist/) and the local Redis and PostgreSQL (REDIS_URL, DATABASE_URL or the defaults
  * redis://127.0.0.1:6379 and postgres://postgres@127.0.0.1:5432/test). Uses its own schema and prefix.
  *
- *   node dist/bench/queue.bench.js            # bench (300 documents; NIANBAO_BENCH_DOCS)
+ * Document mixes (NIANBAO_BENCH_MIX=text|pdf|pdf-only|both, default both = text and pdf; or `--mix` when run directly):
+ * - text: samples/*.txt made distinct (~3–8 ms to extract each), 300 documents (NIANBAO_BENCH_DOCS);
+ * - pdf: the committed PDF (60%), DOCX and DOC fixture reports in turn, each made a distinct content without
+ *   changing its extraction (~50 ms each on average, PDFs ~75–120 ms), 120 documents (NIANBAO_BENCH_PDF_DOCS);
+ * - pdf-only: the same PDFs without the DOCX and DOC reports (~80–90 ms each, like a real crawl's PDFs).
+ *
+ *   node dist/bench/queue.bench.js            # bench, both mixes
+ *   node dist/bench/queue.bench.js --mix pdf  # only the PDF-heavy mix (or NIANBAO_BENCH_MIX=pdf npm run bench -- queue)
+ *   NIANBAO_BENCH_MIX=pdf-only …              # the 6 PDFs only (~100 ms each); NIANBAO_BENCH_MIX=text,pdf,pdf-only for all
  *   node dist/bench/queue.bench.js --e2e 1000 # the 1,000-URL acceptance run through the CLI
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { basename, extname, join } from 'path';
+import { createServer } from 'http';
+import type { AddressInfo } from 'net';
 import { performance } from 'perf_hooks';
 import { randomBytes } from 'crypto';
 import { extractBytes } from '../src/pipeline/extract';
@@ -204,32 +214,203 @@ async function waitDone(store: Store, batch: string, pipeline: string, timeoutMs
   }
 }
 
-export async function run(opts: { docs?: number; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; cpuOverhead: number; workerPeakRssMiB: number[] }> {
-  const n = opts.docs ?? Number(process.env.NIANBAO_BENCH_DOCS ?? 300);
-  const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
-  const e = await setup('q');
-  const results: QueueBenchResult[] = [];
-  try {
-    const docs = Array.from({ length: n }, (_, i) => e.srv.genBytes(i));
-    log(`queue: ${n} documents (samples/*.txt made distinct), 2 worker processes, PostgreSQL + Redis on 127.0.0.1`);
-    // warm-up, so neither side pays module loading in its timing
-    for (const d of docs.slice(0, 5)) await extractBytes(new Uint8Array(d), { uri: 'warm.txt' });
+/**
+ * A document mix: which bytes document i has, and where the workers fetch it. Every document is a distinct
+ * content (sha256), so the queue's content dedupe never skips one.
+ */
+type MixName = 'text' | 'pdf' | 'pdf-only';
 
+interface Mix {
+  name: MixName;
+  describe: string;
+  /** documents whose extraction warms each side up (module loading, pdf.js, mammoth, word-extractor) */
+  warm: number;
+  bytes(i: number): Buffer;
+  url(i: number): string;
+  contentType(i: number): string;
+  close(): Promise<void>;
+}
+
+function textMix(srv: FixtureServer): Mix {
+  return {
+    name: 'text',
+    describe: 'samples/*.txt made distinct',
+    warm: 2,
+    bytes: (i) => srv.genBytes(i),
+    url: (i) => `${srv.url}/gen/${i}.txt`,
+    contentType: () => 'text/plain; charset=utf-8',
+    close: async () => undefined,
+  };
+}
+
+/** The PDF-heavy mix: the committed fixture reports that extract (no corrupt, encrypted or scanned ones). */
+export const PDF_MIX_FILES = [
+  'pdf/ruled-2019.pdf', 'pdf/ruled-2021.pdf', 'pdf/lo-2021.pdf', 'pdf/borderless-2021.pdf', 'pdf/split-header.pdf', 'pdf/split-noheader.pdf',
+  'docx/lo-2019.docx', 'docx/lo-2021.docx', 'doc/lo-2019.doc', 'doc/lo-2021.doc',
+];
+const MIX_TYPES: Record<string, string> = {
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  doc: 'application/msword',
+};
+
+/**
+ * The same report made a distinct content, without changing what is extracted from it:
+ * - PDF: a comment line `%nianbao-bench <i>` after the final %%EOF (readers ignore bytes after it);
+ * - DOCX: the tag as the ZIP archive comment (the end-of-central-directory record's comment field);
+ * - DOC: one extra zero sector, starting with the tag, after the last sector of the compound file (no FAT
+ *   entry refers to it, so no stream contains it).
+ * `bench queue` checks once per fixture that the variant extracts exactly like the original.
+ */
+export function distinctVariant(bytes: Buffer, ext: string, i: number): Buffer {
+  const tag = Buffer.from(`nianbao-bench ${i}`, 'latin1');
+  if (ext === 'pdf') return Buffer.concat([bytes, Buffer.from(bytes[bytes.length - 1] === 0x0a ? '%' : '\n%'), tag, Buffer.from('\n')]);
+  if (ext === 'docx') {
+    const eocd = bytes.length - 22;
+    if (bytes.readUInt32LE(eocd) !== 0x06054b50 || bytes.readUInt16LE(eocd + 20) !== 0) throw new Error('DOCX: expected an end-of-central-directory record without comment at the end');
+    const out = Buffer.concat([bytes, tag]);
+    out.writeUInt16LE(tag.length, eocd + 20);
+    return out;
+  }
+  if (ext === 'doc') {
+    const sector = 1 << bytes.readUInt16LE(30);
+    if (bytes.readUInt32LE(0) !== 0xe011cfd0 || bytes.length % sector !== 0) throw new Error('DOC: expected a compound file of whole sectors');
+    const pad = Buffer.alloc(sector, 0);
+    tag.copy(pad);
+    return Buffer.concat([bytes, pad]);
+  }
+  throw new Error(`no distinct variant for .${ext}`);
+}
+
+/** The extraction without its source (sha256 and size differ by design): equal iff the variant extracts the same. */
+const sameExtraction = (a: object, b: object) => {
+  const strip = (x: object) => JSON.stringify({ ...x, source: undefined });
+  return strip(a) === strip(b);
+};
+
+async function pdfMix(name: 'pdf' | 'pdf-only'): Promise<Mix> {
+  const dir = join(ROOT, 'test', 'fixtures', 'files');
+  const originals = PDF_MIX_FILES.filter((f) => name === 'pdf' || f.endsWith('.pdf')).map((f) => ({ name: basename(f), ext: extname(f).slice(1), bytes: readFileSync(join(dir, f)) }));
+  // check once per fixture that the distinct variant reads exactly like the original
+  for (const o of originals) {
+    const a = await extractBytes(new Uint8Array(o.bytes), { uri: `check.${o.ext}`, contentType: MIX_TYPES[o.ext] });
+    const b = await extractBytes(new Uint8Array(distinctVariant(o.bytes, o.ext, 1)), { uri: `check.${o.ext}`, contentType: MIX_TYPES[o.ext] });
+    if (!sameExtraction(a, b)) throw new Error(`${o.name}: the distinct variant extracts differently from the original`);
+    if (a.status === 'failed') throw new Error(`${o.name}: fails to extract (${a.error?.code})`);
+  }
+  const cache = new Map<number, Buffer>();
+  const of = (i: number) => originals[i % originals.length];
+  const bytes = (i: number) => {
+    let b = cache.get(i);
+    if (!b) cache.set(i, (b = distinctVariant(of(i).bytes, of(i).ext, i)));
+    return b;
+  };
+  // served by the bench itself (the shared fixture server has no route for these): /mix/<i>/<fixture name>
+  const server = createServer((req, res) => {
+    const m = /^\/mix\/(\d+)\/[\w.-]+$/.exec(req.url ?? '');
+    if (!m) {
+      res.writeHead(404, { 'content-length': 0 });
+      return void res.end();
+    }
+    const i = Number(m[1]);
+    const b = bytes(i);
+    res.writeHead(200, { 'content-type': MIX_TYPES[of(i).ext], 'content-length': b.length });
+    res.end(b);
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    name,
+    describe: `the fixture reports ${originals.map((o) => o.name).join(', ')} in turn, each made distinct`,
+    warm: originals.length,
+    bytes,
+    url: (i) => `${url}/mix/${i}/${of(i).name}`,
+    contentType: (i) => MIX_TYPES[of(i).ext],
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+export interface QueueScenario {
+  mix: string;
+  docs: number;
+  results: QueueBenchResult[];
+  overhead: number;
+  cpuOverhead: number;
+  workerPeakRssMiB: number[];
+}
+
+/**
+ * Which mixes to run: NIANBAO_BENCH_MIX=text|pdf|pdf-only|both (default both = text and pdf; a comma list
+ * also works), or `--mix …` on the command line. pdf-only is the pdf mix without its DOCX and DOC reports.
+ */
+function mixesFromEnv(): MixName[] {
+  const i = process.argv.indexOf('--mix');
+  const v = (i >= 0 ? process.argv[i + 1] : process.env.NIANBAO_BENCH_MIX) || 'both';
+  const out: MixName[] = [];
+  for (const x of v.split(',').map((y) => y.trim())) {
+    if (x === 'both' || x === 'all') out.push('text', 'pdf');
+    else if (x === 'text' || x === 'pdf' || x === 'pdf-only') out.push(x);
+    else throw new Error(`NIANBAO_BENCH_MIX must be text, pdf, pdf-only or both, not ${x}`);
+  }
+  return out;
+}
+
+export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixName[]; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; cpuOverhead: number; workerPeakRssMiB: number[]; scenarios: QueueScenario[] }> {
+  const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
+  const scenarios: QueueScenario[] = [];
+  for (const mix of opts.mixes ?? mixesFromEnv()) {
+    const n = mix === 'text' ? opts.docs ?? Number(process.env.NIANBAO_BENCH_DOCS ?? 300) : opts.pdfDocs ?? Number(process.env.NIANBAO_BENCH_PDF_DOCS ?? 120);
+    scenarios.push(await runScenario(mix, n, log));
+  }
+  if (scenarios.length > 1) {
+    log('summary (docs/s in-process 2 threads → queue; overhead; worker peak RSS):');
+    for (const sc of scenarios) {
+      const [, in2, q] = sc.results;
+      log(`  ${sc.mix.padEnd(8)} ${String(sc.docs).padStart(4)} docs  ${in2.docsPerSecond.toFixed(1).padStart(6)} → ${q.docsPerSecond.toFixed(1).padStart(6)} docs/s  ` +
+        `overhead ${(sc.overhead * 100).toFixed(1)}% (CPU ${(sc.cpuOverhead * 100).toFixed(1)}%)  RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
+    }
+  }
+  const first = scenarios[0];
+  return { name: 'queue', results: first.results, overhead: first.overhead, cpuOverhead: first.cpuOverhead, workerPeakRssMiB: first.workerPeakRssMiB, scenarios };
+}
+
+async function runScenario(mixName: MixName, n: number, log: (s: string) => void): Promise<QueueScenario> {
+  const e = await setup(mixName === 'text' ? 'q' : 'qp');
+  const results: QueueBenchResult[] = [];
+  let mix: Mix | undefined;
+  try {
+    mix = mixName === 'text' ? textMix(e.srv) : await pdfMix(mixName);
+    const m = mix;
+    const docs = Array.from({ length: n }, (_, i) => m.bytes(i));
+    const ref = (i: number) => ({ uri: m.url(i), contentType: m.contentType(i) });
+    const mb = docs.reduce((a, d) => a + d.length, 0) / 2 ** 20;
+    log(`queue [${m.name}]: ${n} documents (${m.describe}; ${mb.toFixed(1)} MiB), 2 worker processes, PostgreSQL + Redis on 127.0.0.1`);
+    // warm-up, so neither side pays module loading in its timing (documents n+1… are outside the timed set)
+    for (let k = 0; k < m.warm; k++) await extractBytes(new Uint8Array(m.bytes(n + 1 + k)), ref(n + 1 + k));
+
+    const statuses = new Map<string, number>();
     let t = performance.now();
-    for (let i = 0; i < n; i++) await extractBytes(new Uint8Array(docs[i]), { uri: `${e.srv.url}/gen/${i}.txt`, contentType: 'text/plain; charset=utf-8' });
+    for (let i = 0; i < n; i++) {
+      const x = await extractBytes(new Uint8Array(docs[i]), ref(i));
+      statuses.set(x.status, (statuses.get(x.status) ?? 0) + 1);
+    }
     let s = (performance.now() - t) / 1000;
-    results.push({ name: 'in-process, sequential', docs: n, seconds: s, docsPerSecond: n / s });
-    log(`  in-process sequential   ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s`);
+    results.push({ name: 'in-process, sequential', docs: n, seconds: s, docsPerSecond: n / s, note: `${((s * 1000) / n).toFixed(1)} ms/doc` });
+    log(`  in-process sequential   ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${((s * 1000) / n).toFixed(1)} ms/doc; ${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')})`);
 
     const pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
-    await Promise.all([0, 1].map((i) => pool.run(new Uint8Array(docs[i]), { uri: 'warm.txt' })));
+    for (let k = 0; k < m.warm; k += 2) await Promise.all([k, k + 1].map((j) => pool.run(new Uint8Array(m.bytes(n + 1 + j)), ref(n + 1 + j))));
     const cpu0 = process.cpuUsage();
     t = performance.now();
     let next = 0;
     await Promise.all([0, 1].map(async () => {
       while (next < n) {
         const i = next++;
-        await pool.run(new Uint8Array(docs[i]), { uri: `${e.srv.url}/gen/${i}.txt`, contentType: 'text/plain; charset=utf-8' });
+        await pool.run(new Uint8Array(docs[i]), ref(i));
       }
     }));
     s = (performance.now() - t) / 1000;
@@ -241,10 +422,10 @@ export async function run(opts: { docs?: number; log?: (s: string) => void } = {
     log(`  in-process 2 threads    ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc`);
 
     const workers = await Promise.all([startWorker(e), startWorker(e)]);
-    // warm the workers' extraction threads on two documents outside the timed run
+    // warm the workers' extraction threads outside the timed run
     const cfg = queueConfigFromEnv(e.env);
     const queues = openQueues(cfg);
-    const warm = await ingest(e.store, queues, cfg, [{ url: `${e.srv.url}/gen/${n + 1}.txt` }, { url: `${e.srv.url}/gen/${n + 2}.txt` }]);
+    const warm = await ingest(e.store, queues, cfg, Array.from({ length: m.warm }, (_, k) => ({ url: m.url(n + 1 + k) })));
     await waitDone(e.store, warm.batch, cfg.pipeline, 60000);
     const w0 = workers.map((w) => cpuMs(w.pid!));
     const m0 = workers.map((w) => cpuMs(w.pid!, w.pid!));
@@ -252,7 +433,7 @@ export async function run(opts: { docs?: number; log?: (s: string) => void } = {
     const dbCpu = sampleDbCpu(e.store, e.appName);
     const b0 = process.cpuUsage();
     t = performance.now();
-    const res = await ingest(e.store, queues, cfg, Array.from({ length: n }, (_, i) => ({ url: `${e.srv.url}/gen/${i}.txt` })));
+    const res = await ingest(e.store, queues, cfg, Array.from({ length: n }, (_, i) => ({ url: m.url(i) })));
     const c = await waitDone(e.store, res.batch, cfg.pipeline, 600000, log);
     s = (performance.now() - t) / 1000;
     const bCpu = process.cpuUsage(b0);
@@ -277,13 +458,19 @@ export async function run(opts: { docs?: number; log?: (s: string) => void } = {
     const lat = await e.store.query<Record<string, number>>(
       `SELECT round(avg(extract(epoch FROM fetched_at - created_at)) * 1000)::int AS to_fetched_ms,
               round(avg(extract(epoch FROM done_at - fetched_at)) * 1000)::int AS fetched_to_done_ms,
-              (SELECT round(avg(duration_ms))::int FROM extractions) AS extract_ms
+              (SELECT round(avg(x.duration_ms))::int FROM extractions x JOIN sources s2 ON s2.sha256 = x.sha256 WHERE s2.batch = $1) AS extract_ms
        FROM sources WHERE batch = $1`, [res.batch]);
+    const byStatus = await e.store.query<{ status: string; n: number }>(
+      `SELECT x.status, count(*)::int AS n FROM extractions x JOIN sources s ON s.sha256 = x.sha256 WHERE s.batch = $1 GROUP BY x.status ORDER BY x.status`, [res.batch]);
+    const stored = byStatus.map((r) => `${r.n} ${r.status}`).join(', ');
+    const same = byStatus.every((r) => statuses.get(r.status) === Number(r.n)) && byStatus.length === statuses.size;
     log(`  mean latencies: queued→fetched ${lat[0].to_fetched_ms} ms, fetched→stored ${lat[0].fetched_to_done_ms} ms, extraction ${lat[0].extract_ms} ms`);
+    log(`  stored extractions: ${stored}${same ? ' (as in-process)' : ` — NOT as in-process (${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')})`}`);
     log(`  queue + store (2 procs) ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${q.note})`);
     log(`  overhead vs in-process 2 threads: ${(overhead * 100).toFixed(1)}%   worker peak RSS: ${peaks.join(', ')} MiB`);
-    return { name: 'queue', results, overhead, cpuOverhead: queueCpu / inprocCpuMs - 1, workerPeakRssMiB: peaks };
+    return { mix: m.name, docs: n, results, overhead, cpuOverhead: queueCpu / inprocCpuMs - 1, workerPeakRssMiB: peaks };
   } finally {
+    await mix?.close();
     await teardown(e);
   }
 }
