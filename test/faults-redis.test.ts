@@ -93,24 +93,31 @@ afterAll(async () => {
   blobs.remove();
 });
 
-test('persistent Redis restarted mid-run: workers reconnect and finish, nothing lost, one extraction per content', async () => {
+/**
+ * A run under way: a private Redis, 30 URLs ingested, two worker processes, and the moment when some
+ * are done and fetches are in flight (when the outage is to strike).
+ */
+async function startRun(persistent: boolean, firstUrl: number) {
   const t0 = Date.now();
-  const redis = await startPrivateRedis({ persistent: true });
+  const redis = await startPrivateRedis({ persistent });
   redises.push(redis);
   const prefix = uniqueName('nbfr');
   const cfg = cfgFor(redis, prefix);
   const queues = queuesFor(cfg);
-  const exp = entries(0);
+  const exp = entries(firstUrl);
   const urls = exp.map((e) => e.url);
   const workers = [await startWorkerProcess(workerEnv(redis, prefix), children), await startWorkerProcess(workerEnv(redis, prefix), children)];
   const res = await ingest(store, queues, cfg, exp.map((e) => ({ url: e.url })));
   expect(res).toMatchObject({ total: 30, queued: 30 });
-
-  // mid-run: some done, fetches in flight
   const before = await until('the run to be under way', async () => {
     const c = await statusCounts(store, urls);
     return c.done >= 6 && srv.inFlight > 0 ? c : null;
   }, 40000, 50);
+  return { t0, redis, prefix, cfg, queues, exp, urls, workers, before };
+}
+
+test('persistent Redis restarted mid-run: workers reconnect and finish, nothing lost, one extraction per content', async () => {
+  const { t0, redis, prefix, cfg, queues, exp, urls, workers, before } = await startRun(true, 0);
   const errorsBefore = errorLines(workers);
   const tStop = Date.now();
   const atStop = stamp(t0);
@@ -163,22 +170,7 @@ test('persistent Redis restarted mid-run: workers reconnect and finish, nothing 
 });
 
 test('non-persistent Redis restarted mid-run: the jobs are lost, re-ingest re-queues exactly what is not done', async () => {
-  const t0 = Date.now();
-  const redis = await startPrivateRedis({ persistent: false });
-  redises.push(redis);
-  const prefix = uniqueName('nbfr');
-  const cfg = cfgFor(redis, prefix);
-  const queues = queuesFor(cfg);
-  const exp = entries(1400);
-  const urls = exp.map((e) => e.url);
-  const workers = [await startWorkerProcess(workerEnv(redis, prefix), children), await startWorkerProcess(workerEnv(redis, prefix), children)];
-  const res = await ingest(store, queues, cfg, exp.map((e) => ({ url: e.url })));
-  expect(res).toMatchObject({ total: 30, queued: 30 });
-
-  const before = await until('the run to be under way', async () => {
-    const c = await statusCounts(store, urls);
-    return c.done >= 6 && srv.inFlight > 0 ? c : null;
-  }, 40000, 50);
+  const { t0, redis, prefix, cfg, queues, exp, urls, workers, before } = await startRun(false, 1400);
   const atStop = stamp(t0);
   await redis.stop('SIGTERM');
   await sleep(2000);
