@@ -5,8 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import type { DocumentModel, Table, TableCell } from '../src/model/document';
-import { readPdf, readPdfBytes } from '../src/read/pdf';
+import { mayHoldTable, readPdf, readPdfBytes } from '../src/read/pdf';
 import { ExtractError } from '../src/errors';
 import { splitAt } from '../src/read/pdf/text';
 import { buildLattice, findGrids, type PTable } from '../src/read/pdf/lattice';
@@ -279,6 +280,51 @@ describe('pdf.js loading', () => {
     expect(JSON.parse).toBe(before.parse);
     expect(JSON.stringify).toBe(before.stringify);
     expect(Function.prototype.toString).toBe(before.toString);
+  });
+
+  test('Uint8Array#toBase64 (Buffer-backed) encodes as the proposal says', async () => {
+    await loadPdfjs();
+    const u = new Uint8Array([251, 255, 191, 0, 1]) as Uint8Array & { toBase64(o?: object): string };
+    expect(u.toBase64()).toBe('+/+/AAE=');
+    expect(u.toBase64({ alphabet: 'base64url' })).toBe('-_-_AAE=');
+    expect(u.toBase64({ omitPadding: true })).toBe('+/+/AAE');
+    expect(u.subarray(1, 3).toBase64()).toBe(Buffer.from([255, 191]).toString('base64'));
+    expect(() => u.toBase64({ alphabet: 'hex' })).toThrow(TypeError);
+  });
+
+  test('DecompressionStream inflates in one call and fails on broken input as the native one does', async () => {
+    await loadPdfjs();
+    const inflate = async (format: string, bytes: Uint8Array): Promise<Buffer> => {
+      const ds = new DecompressionStream(format as 'deflate');
+      const w = ds.writable.getWriter();
+      void w.write(bytes).catch(() => undefined);
+      void w.close().catch(() => undefined);
+      const out: Uint8Array[] = [];
+      for await (const c of ds.readable as unknown as AsyncIterable<Uint8Array>) out.push(c);
+      return Buffer.concat(out);
+    };
+    expect(DecompressionStream.name).toBe('SyncDecompressionStream');
+    const text = Buffer.from('第一项加第二项之和，等于第三项加第四项之和 '.repeat(50));
+    expect((await inflate('deflate', zlib.deflateSync(text))).equals(text)).toBe(true);
+    expect((await inflate('deflate-raw', zlib.deflateRawSync(text))).equals(text)).toBe(true);
+    expect((await inflate('gzip', zlib.gzipSync(text))).equals(text)).toBe(true);
+    const cut = zlib.deflateSync(text).subarray(0, 40);
+    await expect(inflate('deflate', cut)).rejects.toThrow(/unexpected end of file/);
+    expect(() => new DecompressionStream('brotli' as 'deflate')).toThrow();
+  });
+});
+
+describe('pages whose ruling lines are read', () => {
+  const items = (...s: string[]) => s.map((str) => ({ str }));
+  test('a prose page with a page number and dates is not a table page', () => {
+    expect(mayHoldTable(items('2021年1月1日至12月31日，本机关主动公开政府信息', '1234条', '- 3 -'), false)).toBe(false);
+  });
+  test('three standalone numbers, even run together in one item, make a table page', () => {
+    expect(mayHoldTable(items('本年新收政府信息公开申请数量 12 0 3'), false)).toBe(true);
+    expect(mayHoldTable(items('１２', '0', '1,024'), false)).toBe(true);
+  });
+  test('the page after a ruled table is always read (its last rows may continue there)', () => {
+    expect(mayHoldTable(items('总计', '7'), true)).toBe(true);
   });
 });
 

@@ -87,7 +87,9 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
     for (let p = 1; p <= n; p++) {
       if (Date.now() > deadline) throw new ExtractError('timeout', `${name}: PDF not read within ${timeoutMs} ms (stopped at page ${p} of ${numPages})`);
       try {
-        pages.push(await within(readPage(lib, doc, p)));
+        // a ruled table that ends one page may continue on the next with a row or two
+        const prev = pages[pages.length - 1];
+        pages.push(await within(readPage(lib, doc, p, prev !== undefined && prev.tables.length > 0)));
       } catch (e) {
         if (e instanceof ExtractError) throw e;
         pageErrors++;
@@ -135,7 +137,32 @@ function hasEof(bytes: Uint8Array): boolean {
 type PdfJsLib = Awaited<ReturnType<typeof loadPdfjs>>;
 type PdfDoc = Awaited<ReturnType<PdfJsLib['getDocument']>['promise']>;
 
-async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number): Promise<PageData> {
+/** A standalone number: digits alone (a run of cells may come as one item, split at spaces). */
+const NUMBER_TOKEN = /^[-+]?[0-9０-９][0-9０-９,，.．]*%?$/;
+
+/**
+ * Pages with fewer standalone numbers than this hold no statistics table (a page number and a
+ * date or two at most), so their ruling lines are not read: the operator list is a third of
+ * pdf.js's time on a page. Such a table would lose only empty cells, never a value.
+ */
+const TABLE_NUMBERS = 3;
+
+/**
+ * Whether a page's ruling lines are worth reading: it has numbers enough for a table, or the page
+ * before held a ruled table (its last row or two may continue here).
+ */
+export function mayHoldTable(items: { str: string }[], afterTable: boolean): boolean {
+  if (afterTable) return true;
+  let n = 0;
+  for (const it of items) {
+    for (const tok of it.str.split(/\s+/)) {
+      if (NUMBER_TOKEN.test(tok) && ++n >= TABLE_NUMBERS) return true;
+    }
+  }
+  return false;
+}
+
+async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number, afterTable: boolean): Promise<PageData> {
   const page = await doc.getPage(p);
   try {
     const height = page.view[3] - page.view[1];
@@ -153,7 +180,7 @@ async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number): Promise<PageData
     }
     const tables: PTable[] = [];
     let rest: TItem[] = items;
-    if (items.length > 0) {
+    if (items.length > 0 && mayHoldTable(items, afterTable)) {
       // annotations are not page content (and their appearance streams draw no table rules)
       const ops = (await page.getOperatorList({ annotationMode: lib.AnnotationMode.DISABLE })) as unknown as OpList;
       const rules = extractRules(ops, lib.OPS as unknown as Record<string, number>);
