@@ -4,7 +4,8 @@
  * poppler's `pdftotext -layout` over the same files in the same run (one process per file, as a
  * shell-out would be), so the figures compare as a ratio on a noisy or shared machine. The reader's
  * CPU time (process.cpuUsage: this thread and libuv's pool, where pdf.js inflates streams) is given
- * too: on a shared machine it moves much less than wall time.
+ * too, and the CPU ratio against pdftotext's (its children's CPU time from /proc): on a shared
+ * machine they move much less than wall time.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -17,6 +18,18 @@ function repoRoot(): string {
   let d = __dirname;
   while (!fs.existsSync(path.join(d, 'package.json')) && path.dirname(d) !== d) d = path.dirname(d);
   return d;
+}
+
+/** CPU seconds (user + system) of this process's waited-for children, from /proc (Linux). */
+function childCpuSeconds(): number | null {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 16 and 17 of stat (cutime, cstime) are 14 and 15 after the command name
+    return (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -33,6 +46,7 @@ export async function run() {
   const readerCpu: number[] = [];
   const pipeline: number[] = [];
   const poppler: number[] = [];
+  const popplerCpu: number[] = [];
   let havePoppler = true;
   for (let r = 0; r < rounds; r++) {
     let t = performance.now();
@@ -47,8 +61,11 @@ export async function run() {
     if (havePoppler) {
       try {
         t = performance.now();
+        const c0 = childCpuSeconds();
         for (const f of files) execFileSync('pdftotext', ['-layout', path.join(dir, f), '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
         poppler.push((performance.now() - t) / 1000);
+        const c1 = childCpuSeconds();
+        if (c0 !== null && c1 !== null) popplerCpu.push(c1 - c0);
       } catch {
         havePoppler = false;
       }
@@ -75,6 +92,10 @@ export async function run() {
     result.pdftotext = { docsPerSec: +(docs.length / pp).toFixed(2), pagesPerSec: +(pages / pp).toFixed(1) };
     /** Reader time ÷ pdftotext time over the same files (>1: slower than poppler). */
     result.readerVsPdftotext = +(rs / pp).toFixed(2);
+    // CPU time moves less than wall time on a shared machine (pdftotext's includes its process start)
+    if (popplerCpu.length && median(popplerCpu) > 0) {
+      result.readerVsPdftotextCpu = +(median(readerCpu) / median(popplerCpu)).toFixed(2);
+    }
   }
   return result;
 }

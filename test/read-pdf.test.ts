@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import type { DocumentModel, Table, TableCell } from '../src/model/document';
-import { mayHoldTable, readPdf, readPdfBytes } from '../src/read/pdf';
+import { readPdf, readPdfBytes } from '../src/read/pdf';
 import { ExtractError } from '../src/errors';
 import { splitAt } from '../src/read/pdf/text';
 import { buildLattice, findGrids, type PTable } from '../src/read/pdf/lattice';
@@ -311,20 +311,6 @@ describe('pdf.js loading', () => {
     const cut = zlib.deflateSync(text).subarray(0, 40);
     await expect(inflate('deflate', cut)).rejects.toThrow(/unexpected end of file/);
     expect(() => new DecompressionStream('brotli' as 'deflate')).toThrow();
-  });
-});
-
-describe('pages whose ruling lines are read', () => {
-  const items = (...s: string[]) => s.map((str) => ({ str }));
-  test('a prose page with a page number and dates is not a table page', () => {
-    expect(mayHoldTable(items('2021年1月1日至12月31日，本机关主动公开政府信息', '1234条', '- 3 -'), false)).toBe(false);
-  });
-  test('three standalone numbers, even run together in one item, make a table page', () => {
-    expect(mayHoldTable(items('本年新收政府信息公开申请数量 12 0 3'), false)).toBe(true);
-    expect(mayHoldTable(items('１２', '0', '1,024'), false)).toBe(true);
-  });
-  test('the page after a ruled table is always read (its last rows may continue there)', () => {
-    expect(mayHoldTable(items('总计', '7'), true)).toBe(true);
   });
 });
 

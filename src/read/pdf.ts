@@ -1,14 +1,15 @@
 /**
  * The PDF reader: pdf.js (pdfjs-dist 5.6.205, legacy build, no worker thread) → document model.
  *
- * Per page: text items with boxes; ruling lines from the operator list → lattice tables (merged
- * cells included), text placed by cell geometry; the remaining lines lose page furniture (page
+ * Per page: one operator list gives text items with boxes (./pdf/glyphs) and ruling lines →
+ * lattice tables (merged cells included), text placed by cell geometry; the remaining lines lose page furniture (page
  * numbers, running headers/footers), then borderless tables are found from column alignment
  * (stream), and what is left becomes paragraphs in reading order. Tables and paragraphs that run
  * over a page break are joined (repeated header rows dropped); rows of numbers alone at the top of
  * a page continue the borderless table that ended the page before.
  *
- * Speed: pdf.js is asked for text and vector paths only (see pdfjsOptions in ./pdf/pdfjs).
+ * Speed: pdf.js evaluates each page once (no getTextContent) and is asked for text and vector
+ * paths only (see pdfjsOptions in ./pdf/pdfjs).
  *
  * Failures: encrypted → pdf_encrypted; no (usable) text layer → pdf_no_text_layer; anything pdf.js
  * cannot parse → pdf_corrupt; over the time budget → timeout. Pages past `maxPages` are not read.
@@ -18,7 +19,8 @@ import { ExtractError } from '../errors';
 import type { Reader } from './types';
 import { loadPdfjs, pdfjsOptions } from './pdf/pdfjs';
 import type { TItem } from './pdf/geom';
-import { type RawTextItem, type Line, toItems, toLines } from './pdf/text';
+import { type Line, toItems, toLines } from './pdf/text';
+import { type GlyphFont, fontNames, textItems } from './pdf/glyphs';
 import { type OpList, extractRules } from './pdf/rules';
 import { type PTable, buildLattice, findGrids } from './pdf/lattice';
 import { appendNumberRows, findStreamTables, numberCells } from './pdf/stream';
@@ -87,9 +89,7 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
     for (let p = 1; p <= n; p++) {
       if (Date.now() > deadline) throw new ExtractError('timeout', `${name}: PDF not read within ${timeoutMs} ms (stopped at page ${p} of ${numPages})`);
       try {
-        // a ruled table that ends one page may continue on the next with a row or two
-        const prev = pages[pages.length - 1];
-        pages.push(await within(readPage(lib, doc, p, prev !== undefined && prev.tables.length > 0)));
+        pages.push(await within(readPage(lib, doc, p)));
       } catch (e) {
         if (e instanceof ExtractError) throw e;
         pageErrors++;
@@ -136,39 +136,47 @@ function hasEof(bytes: Uint8Array): boolean {
 
 type PdfJsLib = Awaited<ReturnType<typeof loadPdfjs>>;
 type PdfDoc = Awaited<ReturnType<PdfJsLib['getDocument']>['promise']>;
+type PdfPage = Awaited<ReturnType<PdfDoc['getPage']>>;
 
-/** A standalone number: digits alone (a run of cells may come as one item, split at spaces). */
-const NUMBER_TOKEN = /^[-+]?[0-9０-９][0-9０-９,，.．]*%?$/;
+/** How long a page waits for the fonts its text uses (pdf.js sends them before the operator list). */
+const FONT_WAIT_MS = 5000;
 
-/**
- * Pages with fewer standalone numbers than this hold no statistics table (a page number and a
- * date or two at most), so their ruling lines are not read: the operator list is a third of
- * pdf.js's time on a page. Such a table would lose only empty cells, never a value.
- */
-const TABLE_NUMBERS = 3;
-
-/**
- * Whether a page's ruling lines are worth reading: it has numbers enough for a table, or the page
- * before held a ruled table (its last row or two may continue here).
- */
-export function mayHoldTable(items: { str: string }[], afterTable: boolean): boolean {
-  if (afterTable) return true;
-  let n = 0;
-  for (const it of items) {
-    for (const tok of it.str.split(/\s+/)) {
-      if (NUMBER_TOKEN.test(tok) && ++n >= TABLE_NUMBERS) return true;
-    }
+/** The fonts a page's text is set in, as pdf.js's main thread holds them. */
+async function pageFonts(page: PdfPage, names: Set<string>): Promise<Map<string, GlyphFont | null>> {
+  const fonts = new Map<string, GlyphFont | null>();
+  let timer: NodeJS.Timeout | undefined;
+  const all = Promise.all(
+    [...names].map(
+      (n) => new Promise<void>((resolve) => {
+        page.commonObjs.get(n, (f: unknown) => {
+          // a font pdf.js could not load resolves to its error: its glyphs still carry text
+          fonts.set(n, f && typeof f === 'object' && !(f instanceof Error) ? (f as GlyphFont) : null);
+          resolve();
+        });
+      }),
+    ),
+  );
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`fonts of the page not loaded within ${FONT_WAIT_MS} ms`)), FONT_WAIT_MS);
+  });
+  try {
+    await Promise.race([all, late]);
+  } finally {
+    clearTimeout(timer);
   }
-  return false;
+  return fonts;
 }
 
-async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number, afterTable: boolean): Promise<PageData> {
+async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number): Promise<PageData> {
   const page = await doc.getPage(p);
   try {
     const height = page.view[3] - page.view[1];
-    const tc = await page.getTextContent();
-    const raw = tc.items.filter((i): i is typeof i & RawTextItem => 'str' in i) as unknown as RawTextItem[];
-    const items = toItems(raw);
+    // one evaluation of the page: text and ruling lines both come from the operator list
+    // (annotations are not page content, and their appearance streams draw no table rules)
+    const ops = (await page.getOperatorList({ annotationMode: lib.AnnotationMode.DISABLE })) as unknown as OpList;
+    const OPS = lib.OPS as unknown as Record<string, number>;
+    const fonts = await pageFonts(page, fontNames(ops, OPS));
+    const items = toItems(textItems(ops, OPS, (n) => fonts.get(n) ?? null));
     let chars = 0;
     let badChars = 0;
     for (const it of items) {
@@ -180,10 +188,8 @@ async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number, afterTable: boole
     }
     const tables: PTable[] = [];
     let rest: TItem[] = items;
-    if (items.length > 0 && mayHoldTable(items, afterTable)) {
-      // annotations are not page content (and their appearance streams draw no table rules)
-      const ops = (await page.getOperatorList({ annotationMode: lib.AnnotationMode.DISABLE })) as unknown as OpList;
-      const rules = extractRules(ops, lib.OPS as unknown as Record<string, number>);
+    if (items.length > 0) {
+      const rules = extractRules(ops, OPS);
       const grids = findGrids(rules).sort((a, b) => b.bbox[3] - a.bbox[3]);
       for (const g of grids) {
         const built = buildLattice(g, rest, p);
