@@ -151,21 +151,27 @@ export function textItems(ops: OpList, OPS: Record<string, number>, fontOf: (nam
       return;
     }
 
+    // device position of text-space point (s.x + t * th, y0): b0..b5 is Tm × CTM
+    const [b0, b1, b2, b3, b4, b5] = base;
+    const ty = s.y + s.rise;
+    const ox = b2 * ty + b4;
+    const oy = b3 * ty + b5;
     let x = 0;
     for (const g of glyphs) {
       if (typeof g === 'number') {
         x -= (g * fs) / 1000;
         continue;
       }
-      const spacing = (g.isSpace ? s.wordSpacing : 0) + s.charSpacing;
       const w = g.width * advanceScale;
-      const [gx, gy] = toDevice(s.x + x * th, s.y + s.rise);
-      const [ex, ey] = toDevice(s.x + (x + w) * th, s.y + s.rise);
-      x += w + spacing * s.fontDirection;
+      const tx0 = s.x + x * th;
+      const tx1 = s.x + (x + w) * th;
+      x += w + ((g.isSpace ? s.wordSpacing : 0) + s.charSpacing) * s.fontDirection;
       // unmapped glyphs (U+0000, private use) are kept, as getTextContent keeps them: the reader
       // counts them to tell an unusable text layer
-      const text = g.unicode ?? '';
+      const text = g.unicode;
       if (!text) continue;
+      const gx = b0 * tx0 + ox;
+      const gy = b1 * tx0 + oy;
       if (run) {
         const dx = gx - run.ex;
         const dy = gy - run.ey;
@@ -178,11 +184,11 @@ export function textItems(ops: OpList, OPS: Record<string, number>, fontOf: (nam
       }
       if (!run) {
         if (!text.trim()) continue; // a run never starts with a space
-        run = { str: '', font, fs, trm: [trm0[0], trm0[1], trm0[2], trm0[3], gx, gy], ux, uy, size, x0: gx, y0: gy, ex, ey };
+        run = { str: '', font, fs, trm: [trm0[0], trm0[1], trm0[2], trm0[3], gx, gy], ux, uy, size, x0: gx, y0: gy, ex: 0, ey: 0 };
       }
       run.str += text;
-      run.ex = ex;
-      run.ey = ey;
+      run.ex = b0 * tx1 + ox;
+      run.ey = b1 * tx1 + oy;
     }
     s.x += x * th;
   };
