@@ -3,7 +3,7 @@ import * as path from 'path';
 import { sniff } from '../src/sniff';
 import { readDocument } from '../src/read';
 import * as cheerio from 'cheerio';
-import { MAX_HTML_BYTES, MAX_HTML_TAGS, htmlToDocument, nestingDepth, parseDom, readHtml } from '../src/read/html';
+import { MAX_HTML_BYTES, MAX_HTML_TAGS, htmlToDocument, nestingDepth, parseDom, readHtml, scanTags } from '../src/read/html';
 import type { DomNode } from '../src/read/html/dom';
 import type { DocumentModel, Table } from '../src/model/document';
 import { FILES, checkGrid, expectedFor, spansConsistent } from './fixtures/files/html/grid-check';
@@ -196,6 +196,15 @@ describe('HTML parsing and limits', () => {
   test('the DOM is the one cheerio.load builds (parse5, scripting on)', () => {
     const pages = ['html/gov-page-2021.html', 'html/word-2021.html', 'html/layout-tables-2019.html'].map((rel) => fs.readFileSync(path.join(FILES, rel), 'latin1'));
     pages.push('<table><tr><td>a<p>b<td>c</table><noscript><p>x</p></noscript><template><h1>t</h1></template><svg><title>s</title></svg><p>尾');
+    // broken markup that moves nodes around (foster parenting, adoption agency, reopened
+    // formatting elements, merged <html>/<body> attributes), doctypes, prototype-named attributes
+    pages.push(
+      '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd"><html __proto__="x" constructor="y"><body hidden><p>1',
+      '<b><b><b><b x=1><b x=1><b x=1><b x=1><p>x</b>y', '<a><table><a>x</table></a>', '<table><b>x<tr><td>1</td></tr>y</table>',
+      '<html a=1><body b=2><html c=3><body d=4 b=5>', '<!doctype html SYSTEM "about:legacy-compat"><p>x<table><p>y', '<p>x<table><p>y',
+      '<math><annotation-xml encoding="text/html"><p>x</annotation-xml></math><svg xlink:href="a"><foreignObject><p>y</svg>',
+      '<frameset><frame></frameset>', '<select><option>1<option>2</select><textarea>\n<p></textarea>', '<template><tr><td>1</template>',
+    );
     for (const h of pages) {
       const root = cheerio.load(h).root().get(0) as unknown as DomNode;
       root.parent = null;
@@ -219,6 +228,45 @@ describe('HTML parsing and limits', () => {
     // the DOCX path (mammoth's HTML) has no tag limit of its own
     const small = htmlToDocument('<table>' + '<tr><td>1</td></tr>'.repeat(10) + '</table>', { format: 'docx', origin: 'html', findContent: false });
     expect(small.blocks).toHaveLength(1);
+  });
+
+  test('the tag scan matches what the tag regex matches', () => {
+    // the scan is a hand-written form of this loop
+    const reference = (html: string) => {
+      const re = /<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g;
+      const autoclosed = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr',
+        'param', 'keygen', 'p', 'li', 'td', 'th', 'tr', 'dt', 'dd', 'option', 'optgroup', 'thead', 'tbody', 'tfoot', 'colgroup', 'rt', 'rp', 'o:p']);
+      let depth = 0;
+      let max = 0;
+      let tags = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(html))) {
+        if (!m[1]) tags++;
+        const name = m[2].toLowerCase();
+        if (autoclosed.has(name) || m[3]) continue;
+        if (name === 'script' || name === 'style') {
+          const end = m[1] ? -1 : html.indexOf(`</${name}`, re.lastIndex);
+          if (end > 0) re.lastIndex = end;
+          continue;
+        }
+        if (m[1]) depth = Math.max(0, depth - 1);
+        else if (++depth > max) max = depth;
+      }
+      return { depth: max, tags };
+    };
+    const parts = ['<', '>', '/', 'a', 'B', 'p', 'td', 'TBody', 'script', 'SCRIPT', 'Style', '</script', '</style>', 'colgroup', 'optgroup', 'o:p', 'O:P',
+      'div', 'x1', '_', '-', ':', ' ', '\n', '"', '中', '<!--', '-->'];
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 20000; i++) {
+      let h = '';
+      for (let k = Math.floor(next() * 30); k > 0; k--) h += parts[Math.floor(next() * parts.length)];
+      expect(scanTags(h)).toEqual(reference(h));
+    }
+    for (const rel of FIXTURES) {
+      const h = fs.readFileSync(path.join(FILES, rel), 'latin1');
+      expect(scanTags(h)).toEqual(reference(h));
+    }
   });
 
   test('the nesting scan does not skip markup between two scripts', () => {

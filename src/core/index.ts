@@ -9,7 +9,7 @@ import type { DocumentModel } from '../model/document';
 import type { Cell, Check, Extraction, Flag, TemplateId } from '../model/extraction';
 import { ExtractError } from '../errors';
 import { gridKeys } from '../grid';
-import { looksTraditional, normalizeText, toSimplified } from '../normalize/text';
+import { TRADITIONAL_HITS, normalizeText, toSimplified, traditionalHits } from '../normalize/text';
 import { tokenize } from '../recover/tokens';
 import { detectAndMap } from '../detect/detect';
 import { runChecks } from '../validate/checks';
@@ -30,10 +30,28 @@ const PROSE_VS_TABLE: Record<string, string[]> = {
   'p.lawsuits': ['s4.suit_direct.total', 's4.suit_after_review.total'],
 };
 
+/** Does `f` hold for some text of the document: a paragraph or a table cell (the pieces its whole text is joined from). */
+function someText(doc: DocumentModel, f: (s: string) => boolean): boolean {
+  for (const b of doc.blocks) {
+    if (b.kind === 'paragraph') {
+      if (f(b.text)) return true;
+    } else for (const r of b.rows) for (const c of r) if (f(c.text)) return true;
+  }
+  return false;
+}
+
+/** Not whitespace only (`trim() !== ''` of the joined text, without joining it). */
+const hasText = (doc: DocumentModel) => someText(doc, (t) => /\S/.test(t));
+
+/** `looksTraditional` of the joined text: the joints are spaces, which are never markers. */
+function looksTraditionalDoc(doc: DocumentModel): boolean {
+  let hits = 0;
+  return someText(doc, (t) => (hits += traditionalHits(t, TRADITIONAL_HITS - hits)) >= TRADITIONAL_HITS);
+}
+
 export function runCore(doc: DocumentModel): CoreResult {
-  const allText = doc.blocks.map((b) => (b.kind === 'paragraph' ? b.text : b.rows.map((r) => r.map((c) => c.text).join(' ')).join('\n'))).join('\n');
-  if (allText.trim() === '') throw new ExtractError('empty_input', 'the document has no text');
-  const traditional = looksTraditional(allText);
+  if (!hasText(doc)) throw new ExtractError('empty_input', 'the document has no text');
+  const traditional = looksTraditionalDoc(doc);
   const convert = traditional ? (s: string) => normalizeText(toSimplified(s)) : normalizeText;
   // One normalisation per distinct string: cells repeat ("0" hundreds of times) and paragraphs are
   // read both as tokens and as prose.

@@ -94,12 +94,24 @@ function alignTemplate(l: Layout, tokens: Token[]): Alignment {
   return al;
 }
 
-/** Distinctive labels of `t` present among the tokens, without aligning (order ignored). */
-function distinctivePresent(t: TableTemplate, tokens: Token[]): number {
+const distinctiveLabelCache = new Map<TableTemplate, number[]>();
+
+/** Label indices (as `similarities` numbers them) of the distinctive items of `t`. */
+function distinctiveLabels(t: TableTemplate): number[] {
+  let want = distinctiveLabelCache.get(t);
+  if (want) return want;
   const l = layout(t);
   const labelIdx = new Map<number, number>();
   l.labels.forEach((lab, li) => labelIdx.set(l.items.indexOf(lab), li));
-  const want = [...distinctiveItems(t)].map((i) => labelIdx.get(i)!);
+  want = [...distinctiveItems(t)].map((i) => labelIdx.get(i)!);
+  distinctiveLabelCache.set(t, want);
+  return want;
+}
+
+/** Distinctive labels of `t` present among the tokens, without aligning (order ignored). */
+function distinctivePresent(t: TableTemplate, tokens: Token[]): number {
+  const l = layout(t);
+  const want = distinctiveLabels(t);
   const found = new Set<number>();
   for (const tok of tokens) {
     if (tok.kind !== 'label') continue;

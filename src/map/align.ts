@@ -113,21 +113,28 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
     valueRow[j + 1] = k === KIND_NUM ? S.valueNum : k === KIND_EMPTY ? S.valueEmpty : k === KIND_EMPTY_TEXT ? S.valueEmptyText : NO;
     endRow[j + 1] = k === KIND_BREAK ? S.endBreak : NO;
   }
-  const labelRow = new Int32Array(m + 1);
-  const matchRow = (it: LayoutItem, i: number): Int32Array => {
+  // Label rows: numbers and blanks score the same for every row-like label, so start from one
+  // of two base rows and fill in only the label tokens.
+  const rowLikeBase = new Int32Array(m + 1).fill(NO);
+  const otherBase = new Int32Array(m + 1).fill(NO);
+  const labelTokens: number[] = [];
+  for (let j = 0; j < m; j++) {
+    const k = tokKind[j];
+    if (k === KIND_LABEL) labelTokens.push(j);
+    else if (k === KIND_NUM) rowLikeBase[j + 1] = S.labelNum;
+    else if (k === KIND_EMPTY || k === KIND_EMPTY_TEXT) rowLikeBase[j + 1] = S.labelEmpty;
+  }
+  const labelRows = [new Int32Array(m + 1), new Int32Array(m + 1)];
+  const matchRow = (it: LayoutItem, i: number, labelRow: Int32Array): Int32Array => {
     if (it.kind === 'value') return valueRow;
     if (it.kind === 'end') return endRow;
     const li = labelIndex[i];
     const rowLike = it.role === 'row' || it.role === 'group';
     const w = (1000 * it.weight) / 0.7;
-    for (let j = 0; j < m; j++) {
-      const k = tokKind[j];
-      if (k === KIND_LABEL) {
-        const sim = sims[j]![li];
-        labelRow[j + 1] = sim >= MIN_LABEL_SIM ? Math.round(w * (sim - 0.3)) : NO;
-      } else if (rowLike && k === KIND_NUM) labelRow[j + 1] = S.labelNum;
-      else if (rowLike && (k === KIND_EMPTY || k === KIND_EMPTY_TEXT)) labelRow[j + 1] = S.labelEmpty;
-      else labelRow[j + 1] = NO;
+    labelRow.set(rowLike ? rowLikeBase : otherBase);
+    for (const j of labelTokens) {
+      const sim = sims[j]![li];
+      labelRow[j + 1] = sim >= MIN_LABEL_SIM ? Math.round(w * (sim - 0.3)) : NO;
     }
     return labelRow;
   };
@@ -141,31 +148,95 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
     prev[j] = prev[j - 1] + tokSkip[j - 1];
     back[j] = SKIP_TOKEN;
   }
-  for (let i = 1; i <= n; i++) {
-    const it = items[i - 1];
-    const off = disabled?.[i - 1] === 1;
-    const si = it.kind === 'value' && !off ? S.skipValue : 0;
-    const ms = off ? offRow : matchRow(it, i - 1);
-    const rowBase = i * (m + 1);
-    cur[0] = prev[0] + si;
-    back[rowBase] = SKIP_ITEM;
+  const skipOf = (i: number) => (items[i - 1].kind === 'value' && disabled?.[i - 1] !== 1 ? S.skipValue : 0);
+  const matchOf = (i: number, buf: number) => (disabled?.[i - 1] === 1 ? offRow : matchRow(items[i - 1], i - 1, labelRows[buf]));
+  // Rows are filled two at a time: the first row's cell feeds the second's straight from a
+  // register, and only the second row is stored (the loop runs ~100k cells a call). The left and
+  // diagonal neighbours ride in locals too; `| 0` wraps like the Int32Array store it stands for.
+  // On a tie prefer skipping the item, then the token: traced back from the end, that puts each
+  // token on the earliest slot that fits, i.e. right after its label, not in a later table.
+  let i = 1;
+  for (; i + 1 <= n; i += 2) {
+    const si1 = skipOf(i);
+    const ms1 = matchOf(i, 0);
+    const si2 = skipOf(i + 1);
+    const ms2 = matchOf(i + 1, 1);
+    const base1 = i * (m + 1);
+    const base2 = base1 + m + 1;
+    let left1 = (prev[0] + si1) | 0;
+    let left2 = (left1 + si2) | 0;
+    let diag1 = prev[0];
+    let diag2 = left1;
+    cur[0] = left2;
+    back[base1] = SKIP_ITEM;
+    back[base2] = SKIP_ITEM;
     for (let j = 1; j <= m; j++) {
-      let best = prev[j] + si;
+      const up = prev[j];
+      const ts = tokSkip[j - 1];
+      let b1 = up + si1;
+      let mv1 = SKIP_ITEM;
+      const st1 = left1 + ts;
+      if (st1 > b1) {
+        b1 = st1;
+        mv1 = SKIP_TOKEN;
+      }
+      const v1 = diag1 + ms1[j];
+      if (v1 > b1) {
+        b1 = v1;
+        mv1 = MATCH;
+      }
+      back[base1 + j] = mv1;
+      b1 |= 0;
+      let b2 = b1 + si2;
+      let mv2 = SKIP_ITEM;
+      const st2 = left2 + ts;
+      if (st2 > b2) {
+        b2 = st2;
+        mv2 = SKIP_TOKEN;
+      }
+      const v2 = diag2 + ms2[j];
+      if (v2 > b2) {
+        b2 = v2;
+        mv2 = MATCH;
+      }
+      cur[j] = b2;
+      back[base2 + j] = mv2;
+      left1 = b1;
+      diag1 = up;
+      left2 = b2 | 0;
+      diag2 = b1;
+    }
+    const tmp = prev;
+    prev = cur;
+    cur = tmp;
+  }
+  if (i === n) {
+    // the last row of an odd count, alone
+    const si = skipOf(i);
+    const ms = matchOf(i, 0);
+    const base = i * (m + 1);
+    let left = (prev[0] + si) | 0;
+    let diag = prev[0];
+    cur[0] = left;
+    back[base] = SKIP_ITEM;
+    for (let j = 1; j <= m; j++) {
+      const up = prev[j];
+      let best = up + si;
       let move = SKIP_ITEM;
-      const st = cur[j - 1] + tokSkip[j - 1];
+      const st = left + tokSkip[j - 1];
       if (st > best) {
         best = st;
         move = SKIP_TOKEN;
       }
-      // On a tie prefer skipping this item: traced back from the end, that puts each token on
-      // the earliest slot that fits, i.e. right after its label, not in a later table.
-      const v = prev[j - 1] + ms[j];
+      const v = diag + ms[j];
       if (v > best) {
         best = v;
         move = MATCH;
       }
       cur[j] = best;
-      back[rowBase + j] = move;
+      back[base + j] = move;
+      left = best | 0;
+      diag = up;
     }
     const tmp = prev;
     prev = cur;
@@ -176,7 +247,7 @@ function alignKept(layout: Layout, tokens: Token[], disabled?: Uint8Array): Alig
   const itemToken = new Int32Array(n).fill(-1);
   const tokenItem = new Int32Array(m).fill(-1);
   const labelSim = new Float32Array(n);
-  let i = n;
+  i = n;
   let j = m;
   while (i > 0 || j > 0) {
     const mv = back[i * (m + 1) + j];

@@ -27,14 +27,44 @@ function markers(): Set<string> {
   return set;
 }
 
+/** Traditional-only characters needed before a text is converted. */
+export const TRADITIONAL_HITS = 3;
+
+let markerBmp: Uint8Array | null = null;
+let markerAstral: Set<number> | null = null;
+
+/**
+ * Traditional-only characters in `text`, counted up to `limit` (code points, read by char code:
+ * the string iterator cost as much as the rest of the core's text pass).
+ */
+export function traditionalHits(text: string, limit = TRADITIONAL_HITS): number {
+  if (!markerBmp) {
+    markerBmp = new Uint8Array(0x10000);
+    markerAstral = new Set();
+    for (const ch of markers()) {
+      const c = ch.codePointAt(0)!;
+      if (c < 0x10000) markerBmp[c] = 1;
+      else markerAstral.add(c);
+    }
+  }
+  let hits = 0;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
+    if ((c < 0x10000 ? markerBmp[c] === 1 : markerAstral!.has(c)) && ++hits >= limit) return hits;
+  }
+  return hits;
+}
+
 /** True when the text holds enough Traditional-only characters to be worth converting. */
 export function looksTraditional(text: string): boolean {
-  const set = markers();
-  let hits = 0;
-  for (const ch of text) {
-    if (set.has(ch) && ++hits >= 3) return true;
-  }
-  return false;
+  return traditionalHits(text) >= TRADITIONAL_HITS;
 }
 
 /** Traditional → Simplified with phrase conversion (資訊 → 信息). */
@@ -47,6 +77,9 @@ const CJK = '\\u3400-\\u9fff\\uf900-\\ufaff';
 const SPACED_CJK = new RegExp(`(?<=[${CJK}])[ \\t\\u00a0\\u3000]+(?=[${CJK}])`, 'g');
 const SPACE_DIGIT_CJK = new RegExp(`(?<=[0-9])[ \\u00a0\\u3000]+(?=[${CJK}])|(?<=[${CJK}])[ \\u00a0\\u3000]+(?=[0-9])`, 'g');
 
+/** What the steps after NFKC below change: whitespace (\s) and U+200B. Text without any is done. */
+const SPACE_LIKE = /[\s\u200b]/;
+
 /**
  * Normalise one piece of text (a cell, a line, a paragraph): NFKC (full-width digits and
  * punctuation to ASCII), non-breaking and ideographic spaces to plain spaces, spaces between
@@ -54,11 +87,22 @@ const SPACE_DIGIT_CJK = new RegExp(`(?<=[0-9])[ \\u00a0\\u3000]+(?=[${CJK}])|(?<
  * (`2020 年` → `2020年`), runs of spaces collapsed, trimmed.
  */
 export function normalizeText(text: string): string {
+  if (printableAscii(text)) return text;
   let s = text.normalize('NFKC');
+  if (!SPACE_LIKE.test(s)) return s;
   s = s.replace(/[\u00a0\u3000\u2002-\u200b\ufeff]/g, ' ');
   s = s.replace(SPACED_CJK, '').replace(SPACE_DIGIT_CJK, '');
   s = s.replace(/[ \t]+/g, ' ').trim();
   return s;
+}
+
+/** No space or control character, nothing outside ASCII: every step above leaves such text as it is (numbers, mostly). */
+function printableAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
 }
 
 /** Label key for fuzzy matching: normalised text with whitespace, punctuation and symbols removed. */

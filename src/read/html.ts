@@ -5,7 +5,6 @@
  * are expanded into their true grid; text outside tables becomes paragraphs in order.
  */
 import { parse as parseHtml } from 'parse5';
-import { adapter as domhandlerAdapter } from 'parse5-htmlparser2-tree-adapter';
 import { ExtractError } from '../errors';
 import type { Block, DocumentModel, SourceFormat, TableOrigin } from '../model/document';
 import { decode, detectEncoding } from '../sniff';
@@ -15,6 +14,10 @@ import { SKIP_TAGS, isElement, normalizeInline, textOf, visibleChars } from './h
 import type { DomElement, DomNode } from './html/dom';
 import { renumberTables, walkBlocks } from './html/walk';
 import { extractMhtml, isMhtml } from './html/mhtml';
+import { leanAdapter } from './html/tree';
+import { scanTags } from './html/scan';
+
+export { nestingDepth, scanTags } from './html/scan';
 
 /**
  * Largest HTML input read (bytes); larger pages are refused with `too_large` before they are
@@ -75,45 +78,13 @@ export function htmlToDocument(html: string, opts: HtmlToDocumentOptions): Docum
 /** Deeper markup than this is refused: the HTML parser slows down quadratically with depth. */
 export const MAX_NESTING = 2000;
 
-const VOID_OR_AUTOCLOSED = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr',
-  'param', 'keygen', 'p', 'li', 'td', 'th', 'tr', 'dt', 'dd', 'option', 'optgroup', 'thead', 'tbody', 'tfoot', 'colgroup', 'rt', 'rp', 'o:p']);
-
-/** Rough maximum nesting depth from a linear scan of the tags (no parse). */
-export function nestingDepth(html: string): number {
-  return scanTags(html).depth;
-}
-
-/** Rough maximum nesting depth and number of start tags, from a linear scan of the tags (no parse). */
-export function scanTags(html: string): { depth: number; tags: number } {
-  const re = /<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g;
-  let depth = 0;
-  let max = 0;
-  let tags = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(html))) {
-    if (!m[1]) tags++;
-    const name = m[2].toLowerCase();
-    if (VOID_OR_AUTOCLOSED.has(name) || m[3]) continue;
-    if (name === 'script' || name === 'style') {
-      // skip the script's text (from its start tag only: an end tag must not jump to the next script's end)
-      if (!m[1]) {
-        const end = html.indexOf(`</${name}`, re.lastIndex);
-        if (end > 0) re.lastIndex = end;
-      }
-      continue;
-    }
-    if (m[1]) depth = Math.max(0, depth - 1);
-    else if (++depth > max) max = depth;
-  }
-  return { depth: max, tags };
-}
-
 /**
- * Parse with parse5 into domhandler nodes: the same tree `cheerio.load(html)` builds (cheerio 1.x
- * uses exactly these options), without cheerio's per-document wrapper, which cost twice the parse.
+ * Parse with parse5 into domhandler-shaped nodes: the same tree `cheerio.load(html)` builds
+ * (cheerio 1.x uses exactly these options), without cheerio's per-document wrapper, which cost
+ * twice the parse, nor domhandler's per-node extras (see html/tree.ts).
  */
 export function parseDom(html: string): DomNode {
-  return parseHtml(html, { treeAdapter: domhandlerAdapter, scriptingEnabled: true }) as unknown as DomNode;
+  return parseHtml(html, { treeAdapter: leanAdapter, scriptingEnabled: true });
 }
 
 function parseToDocument(html: string, opts: HtmlToDocumentOptions): DocumentModel {
@@ -180,7 +151,8 @@ function scanDocument(root: DomNode): DocScan {
       else if (name === 'title') scan.title ??= n;
     }
     const kids = n.children;
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+    // (text and comments have no children and are never looked for)
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) if (kids[i].children) stack.push(kids[i]);
   }
   return scan;
 }

@@ -29,7 +29,9 @@ export function scoreTableFields(mapping: Mapping, tokens: Token[], checks: Chec
     if (c.skipped) continue;
     for (const k of c.fields ?? []) {
       const m = c.ok ? passedBy : failedBy;
-      m.set(k, [...(m.get(k) ?? []), c.id]);
+      const ids = m.get(k);
+      if (ids) ids.push(c.id);
+      else m.set(k, [c.id]);
     }
     if (!c.ok) flags.push({ code: 'identity_failed', message: `${c.id} does not hold: ${c.detail}` });
   }

@@ -7,6 +7,7 @@
  * is declared; GBK/GB2312 are decoded as GB18030 (their superset); a declaration that
  * fails verification is overridden and the reason says so.
  */
+import { isUtf8 } from 'buffer';
 import * as iconv from 'iconv-lite';
 import type { SniffHints, SniffResult } from './types';
 import { extractMhtml, isMhtml } from '../read/html/mhtml';
@@ -67,35 +68,12 @@ export function decode(bytes: Uint8Array, encoding: string | undefined): string 
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
-/** Strict UTF-8 validation (rejects overlongs, surrogates, truncated sequences). */
+/**
+ * Strict UTF-8 validation (rejects overlongs, surrogates, code points past U+10FFFF, truncated
+ * sequences): Node's native validator, which applies exactly these rules.
+ */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  let i = 0;
-  while (i < n) {
-    const b = bytes[i];
-    if (b < 0x80) { i++; continue; }
-    let need: number;
-    let min: number;
-    if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; }
-    else return false;
-    if (i + need >= n) return false;
-    if (!checkCont(bytes, i, need, min)) return false;
-    i += need + 1;
-  }
-  return true;
-}
-
-function checkCont(bytes: Uint8Array, i: number, need: number, min: number): boolean {
-  let cp = bytes[i] & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
-  for (let k = 1; k <= need; k++) {
-    const c = bytes[i + k];
-    if (c === undefined || (c & 0xc0) !== 0x80) return false;
-    cp = (cp << 6) | (c & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-  return true;
+  return isUtf8(bytes);
 }
 
 function hasHighBytes(bytes: Uint8Array): boolean {

@@ -2,7 +2,7 @@
  * Find the article body of a full government web page: drop navigation, headers, footers,
  * share/print/QR blocks and breadcrumbs, then choose the element that holds the report.
  */
-import { SKIP_TAGS, childElements, isElement, visibleChars } from './dom';
+import { SKIP_TAGS, childElements, isElement, isSpace } from './dom';
 import type { DomElement, DomNode } from './dom';
 
 /** id/class tokens of page furniture. */
@@ -77,19 +77,6 @@ export interface FurnitureResult {
   hasTable: Set<DomNode>;
 }
 
-/** Is `c` a character that `/[\s\u00a0]/` matches. */
-function isSpace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-
-function nonSpaceLength(d: string): number {
-  let k = 0;
-  for (let i = 0; i < d.length; i++) if (!isSpace(d.charCodeAt(i))) k++;
-  return k;
-}
-
 /**
  * Remove page furniture in place. Elements that hold a sizeable table are never removed.
  * `lengths`: the visible length of each element below `root` as parsed (before any removal), if
@@ -117,9 +104,14 @@ export function removeFurniture(root: DomNode, lengths: Map<DomNode, number> | u
       const c = kids[i];
       if (c.type === 'text') {
         const d = c.data ?? '';
-        myNonLink += nonSpaceLength(d);
-        myVisible += visibleChars(d);
-        myText += d;
+        // nonSpaceLength and visibleChars in one pass
+        for (let k = 0; k < d.length; k++) {
+          const ch = d.charCodeAt(k);
+          if (!isSpace(ch)) myNonLink++;
+          if (ch > 0x20 && ch !== 0xa0 && ch !== 0x3000) myVisible++;
+        }
+        // (past TEXT_KEPT the text is dropped: visible lengths only grow)
+        if (myVisible <= TEXT_KEPT) myText += d;
         i++;
         continue;
       }
@@ -130,7 +122,7 @@ export function removeFurniture(root: DomNode, lengths: Map<DomNode, number> | u
       myNonLink += nonLink;
       if (hasTable || c.name.toLowerCase() === 'table') myTable = true;
       myVisible += visible;
-      if (visible <= TEXT_KEPT) myText += text;
+      if (myVisible <= TEXT_KEPT) myText += text;
       i++;
     }
     if (t === 'a' || t === 'script' || t === 'style' || t === 'noscript') myNonLink = 0;

@@ -88,7 +88,8 @@ export const BLOCK_TAGS = new Set([
 /** True for elements hidden with inline style or the hidden attribute. */
 export function isHidden(el: DomElement): boolean {
   const a = el.attribs;
-  if (a.hidden !== undefined || 'hidden' in a) return true;
+  // (attribute values are strings: present ⇔ not undefined)
+  if (a.hidden !== undefined) return true;
   const style = a.style;
   // (cheap literal test first: most styles hide nothing)
   if (style && HIDE_WORD.test(style) && HIDE_STYLE.test(style)) return true;
@@ -156,24 +157,50 @@ function sameTagIndex(el: DomElement): { index: number; count: number } | undefi
   return v === undefined ? undefined : { index: v % PACK, count: Math.floor(v / PACK) };
 }
 
+/** First whitespace-separated token of a class attribute (`.trim().split(/\s+/)[0]`). */
+function firstClass(cls: string): string {
+  let a = 0;
+  while (a < cls.length && isSpace(cls.charCodeAt(a))) a++;
+  let b = a;
+  while (b < cls.length && !isSpace(cls.charCodeAt(b))) b++;
+  return a === 0 && b === cls.length ? cls : cls.slice(a, b);
+}
+
+/** One step of `shortPath`: tag, then #id, else .class and [index] among same-tag siblings. */
+export function pathPart(el: DomElement): string {
+  const name = el.name.toLowerCase();
+  const id = el.attribs.id;
+  if (id) return `${name}#${id}`;
+  let part = name;
+  const cls = el.attribs.class;
+  if (cls) {
+    const first = firstClass(cls);
+    if (first) part += `.${first}`;
+  }
+  const at = sameTagIndex(el);
+  if (at && at.count > 1) part += `[${at.index}]`;
+  return part;
+}
+
 /** A short, human-readable path (up to three levels) for positions shown to reviewers. */
 export function shortPath(el: DomNode | null, levels = 3): string {
-  const parts: string[] = [];
+  let path = '';
+  let k = 0;
   let cur: DomNode | null = el;
-  while (cur && isElement(cur) && parts.length < levels) {
+  while (cur && isElement(cur) && k < levels) {
     const name = cur.name.toLowerCase();
     if (name === 'html' || name === 'body') break;
-    let part = name;
-    if (cur.attribs.id) part += `#${cur.attribs.id}`;
-    else {
-      const cls = (cur.attribs.class ?? '').trim().split(/\s+/)[0];
-      if (cls) part += `.${cls}`;
-      const at = sameTagIndex(cur);
-      if (at && at.count > 1) part += `[${at.index}]`;
-    }
-    parts.unshift(part);
+    const part = pathPart(cur);
+    path = k++ === 0 ? part : `${part}>${path}`;
     if (cur.attribs.id) break;
     cur = cur.parent;
   }
-  return parts.join('>');
+  return path;
+}
+
+/** Is `c` a character that `/\s/` matches. */
+export function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }

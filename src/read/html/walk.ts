@@ -4,7 +4,7 @@
  * (rowspan/colspan origin cell + `spanOf` copies). Shared by the HTML and DOCX readers.
  */
 import type { Block, Paragraph, Table, TableCell, TableOrigin } from '../../model/document';
-import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, resetPathCache, shortPath, textOf } from './dom';
+import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, pathPart, resetPathCache, shortPath, textOf } from './dom';
 import type { DomElement, DomNode } from './dom';
 
 export interface WalkOptions {
@@ -137,6 +137,7 @@ export function expandTable(table: DomElement, origin: TableOrigin, opts: WalkOp
   let cells = 0;
   trs.forEach((tr, r) => {
     let c = 0;
+    let trPath: string | undefined;
     for (const td of rowCells(tr)) {
       if (isHidden(td)) continue;
       while (grid[r][c]) c++;
@@ -147,40 +148,54 @@ export function expandTable(table: DomElement, origin: TableOrigin, opts: WalkOp
       cells += rs * cs;
       if (cells > maxCells) break;
       const text = cellText(td);
-      const originCell: TableCell = { text, pos: { row: r, col: c, path: shortPath(td, 2) } };
+      // shortPath(td, 2), the row's part computed once
+      const path = td.attribs.id ? pathPart(td) : `${(trPath ??= pathPart(tr))}>${pathPart(td)}`;
+      const originCell: TableCell = { text, pos: { row: r, col: c, path } };
       if (rs > 1) originCell.rowSpan = rs;
       if (cs > 1) originCell.colSpan = cs;
       for (let dr = 0; dr < rs; dr++) {
         for (let dc = 0; dc < cs; dc++) {
-          if (dr === 0 && dc === 0) { grid[r][c] = originCell; continue; }
+          if (dr === 0 && dc === 0) { put(grid[r], c, originCell); continue; }
           const rr = r + dr;
           const cc = c + dc;
           if (grid[rr][cc]) continue; // overlapping spans in broken markup: first cell wins
-          grid[rr][cc] = { text, pos: { row: rr, col: cc }, spanOf: [r, c] };
+          put(grid[rr], cc, { text, pos: { row: rr, col: cc }, spanOf: [r, c] });
         }
       }
       c += cs;
     }
   });
-  const rows: TableCell[][] = grid.map((row, r) => {
+  // Drop rows left with no slot at all (a <tr> without cells); no span crosses such a row.
+  const kept: TableCell[][] = [];
+  const newIndex: number[] = [];
+  for (let r = 0; r < nRows; r++) {
+    const row = grid[r];
+    newIndex.push(row.length ? kept.length : -1);
+    if (!row.length) continue;
     const out: TableCell[] = [];
     for (let c = 0; c < row.length; c++) out.push(row[c] ?? { text: '', pos: { row: r, col: c } });
-    return out;
-  });
-  // Drop rows left with no slot at all (a <tr> without cells); no span crosses such a row.
-  const keep = rows.map((r) => r.length > 0);
-  const newIndex: number[] = [];
-  let k = 0;
-  for (let r = 0; r < rows.length; r++) newIndex.push(keep[r] ? k++ : -1);
-  const kept = rows.filter((_, r) => keep[r]);
-  kept.forEach((row, r) => {
-    for (const cell of row) {
+    kept.push(out);
+  }
+  for (let r = 0; r < kept.length; r++) {
+    for (const cell of kept[r]) {
       cell.pos.row = r;
       if (cell.spanOf) cell.spanOf = [newIndex[cell.spanOf[0]], cell.spanOf[1]];
     }
-  });
+  }
   return { kind: 'table', rows: kept, pos: { path: shortPath(table, 3) }, origin };
 }
+
+/**
+ * Store a cell, padding the row with `undefined` rather than leaving holes: rows of one array
+ * kind keep `expandTable` optimised (a holey row among packed ones deoptimised it for rounds).
+ */
+function put(row: (TableCell | undefined)[], c: number, cell: TableCell): void {
+  while (row.length < c) row.push(undefined);
+  row[c] = cell;
+}
+
+/** Some character `trim` keeps. */
+const NOT_SPACE = /\S/;
 
 class Walker {
   blocks: Block[] = [];
@@ -203,7 +218,7 @@ class Walker {
 
   visit(n: DomNode, blockOwner: DomNode | null = null): void {
     if (n.type === 'text') {
-      if (!this.owner && (n.data ?? '').trim()) this.owner = blockOwner;
+      if (!this.owner && NOT_SPACE.test(n.data ?? '')) this.owner = blockOwner;
       this.buf += n.data ?? '';
       return;
     }
