@@ -19,7 +19,7 @@
  *   node dist/bench/queue.bench.js --e2e 1000 # the 1,000-URL acceptance run through the CLI
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { readFileSync, writeFileSync } from 'fs';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { basename, extname, join } from 'path';
 import { createServer } from 'http';
 import type { AddressInfo } from 'net';
@@ -130,6 +130,23 @@ function cpuMs(pid: number, tid?: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU time of each thread of a process so far, in ms (schedstat: ns resolution). */
+function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        out.set(Number(t), Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+      } catch {
+        /* gone */
+      }
+    }
+  } catch {
+    /* gone */
+  }
+  return out;
 }
 
 /** CPU of the PostgreSQL backends serving the workers (by application_name), sampled until stopped. */
@@ -340,6 +357,8 @@ export interface QueueScenario {
   results: QueueBenchResult[];
   overhead: number;
   cpuOverhead: number;
+  /** CPU per document of workers + PostgreSQL + Redis, less that of the in-process run (ms). */
+  fixedCpuMs: number;
   workerPeakRssMiB: number[];
 }
 
@@ -371,7 +390,7 @@ export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixNa
     for (const sc of scenarios) {
       const [, in2, q] = sc.results;
       log(`  ${sc.mix.padEnd(8)} ${String(sc.docs).padStart(4)} docs  ${in2.docsPerSecond.toFixed(1).padStart(6)} → ${q.docsPerSecond.toFixed(1).padStart(6)} docs/s  ` +
-        `overhead ${(sc.overhead * 100).toFixed(1)}% (CPU ${(sc.cpuOverhead * 100).toFixed(1)}%)  RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
+        `overhead ${(sc.overhead * 100).toFixed(1)}% (CPU ${(sc.cpuOverhead * 100).toFixed(1)}%, fixed ${sc.fixedCpuMs.toFixed(1)} ms/doc)  RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
     }
   }
   const first = scenarios[0];
@@ -405,6 +424,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     const pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
     for (let k = 0; k < m.warm; k += 2) await Promise.all([k, k + 1].map((j) => pool.run(new Uint8Array(m.bytes(n + 1 + j)), ref(n + 1 + j))));
     const cpu0 = process.cpuUsage();
+    const th0 = threadCpuMs(process.pid);
     t = performance.now();
     let next = 0;
     await Promise.all([0, 1].map(async () => {
@@ -416,19 +436,25 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     s = (performance.now() - t) / 1000;
     const cpuIn = process.cpuUsage(cpu0);
     const inprocCpuMs = (cpuIn.user + cpuIn.system) / 1000;
+    const thIn = [...threadCpuMs(process.pid)].map(([tid, ms]) => ({ tid, ms: ms - (th0.get(tid) ?? 0) }));
+    const inMain = thIn.find((x) => x.tid === process.pid)?.ms ?? NaN;
+    const inThreads = thIn.filter((x) => x.tid !== process.pid).map((x) => x.ms).sort((a, b) => b - a).slice(0, 2).reduce((a, b) => a + b, 0);
     await pool.close();
     const inproc2 = { name: 'in-process, 2 threads', docs: n, seconds: s, docsPerSecond: n / s, note: `CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc` };
     results.push(inproc2);
-    log(`  in-process 2 threads    ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc`);
+    log(`  in-process 2 threads    ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc ` +
+      `(main thread ${(inMain / n).toFixed(1)}, extraction threads ${(inThreads / n).toFixed(1)}, other threads ${((inprocCpuMs - inMain - inThreads) / n).toFixed(1)})`);
 
     const workers = await Promise.all([startWorker(e), startWorker(e)]);
     // warm the workers' extraction threads outside the timed run
     const cfg = queueConfigFromEnv(e.env);
     const queues = openQueues(cfg);
-    const warm = await ingest(e.store, queues, cfg, Array.from({ length: m.warm }, (_, k) => ({ url: m.url(n + 1 + k) })));
+    // twice the warm-up documents: one set per worker process (which takes which is up to the queue)
+    const warm = await ingest(e.store, queues, cfg, Array.from({ length: m.warm * 2 }, (_, k) => ({ url: m.url(n + 1 + k) })));
     await waitDone(e.store, warm.batch, cfg.pipeline, 60000);
     const w0 = workers.map((w) => cpuMs(w.pid!));
     const m0 = workers.map((w) => cpuMs(w.pid!, w.pid!));
+    const t0s = workers.map((w) => threadCpuMs(w.pid!));
     const r0 = await redisCpuMs().catch(() => NaN);
     const dbCpu = sampleDbCpu(e.store, e.appName);
     const b0 = process.cpuUsage();
@@ -439,6 +465,13 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     const bCpu = process.cpuUsage(b0);
     const workerCpuMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!) - w0[i], 0);
     const mainCpuMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!, w.pid!) - m0[i], 0);
+    // the busiest thread besides the main one is the extraction thread (one per worker in this bench)
+    const extractCpuMs = workers.reduce((a, w, i) => {
+      const now = threadCpuMs(w.pid!);
+      let top = 0;
+      for (const [tid, ms] of now) if (tid !== w.pid) top = Math.max(top, ms - (t0s[i].get(tid) ?? 0));
+      return a + top;
+    }, 0);
     const dbCpuMs = await dbCpu.stop();
     const redisMs = (await redisCpuMs().catch(() => NaN)) - r0;
     await queues.close();
@@ -448,9 +481,11 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     const overhead = inproc2.docsPerSecond / q.docsPerSecond - 1;
     const per = (ms: number) => (ms / n).toFixed(1);
     const queueCpu = workerCpuMs + dbCpuMs + (Number.isFinite(redisMs) ? redisMs : 0);
-    log(`  CPU per document: workers ${per(workerCpuMs)} ms (main threads ${per(mainCpuMs)} ms, the rest is extraction threads, GC and I/O threads), their PostgreSQL backends ${per(dbCpuMs)} ms, ` +
+    log(`  CPU per document: workers ${per(workerCpuMs)} ms (main threads ${per(mainCpuMs)} ms, extraction threads ${per(extractCpuMs)} ms, ` +
+      `other threads: GC, compiler, I/O ${per(workerCpuMs - mainCpuMs - extractCpuMs)} ms), their PostgreSQL backends ${per(dbCpuMs)} ms, ` +
       `Redis ${per(redisMs)} ms (whole server), bench process (fixture HTTP server, ingest, polling) ${per((bCpu.user + bCpu.system) / 1000)} ms`);
-    log(`  CPU overhead (workers + PostgreSQL + Redis vs in-process 2 threads): ${((queueCpu / inprocCpuMs - 1) * 100).toFixed(1)}%`);
+    log(`  CPU overhead (workers + PostgreSQL + Redis vs in-process 2 threads): ${((queueCpu / inprocCpuMs - 1) * 100).toFixed(1)}%; ` +
+      `fixed cost ${per(queueCpu - inprocCpuMs)} ms per document`);
     for (const [pid, out] of e.logs) {
       const prof = /profile: (.*)/.exec(out)?.[1];
       if (prof) log(`  worker ${pid}: ${prof}`);
@@ -468,7 +503,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     log(`  stored extractions: ${stored}${same ? ' (as in-process)' : ` — NOT as in-process (${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')})`}`);
     log(`  queue + store (2 procs) ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${q.note})`);
     log(`  overhead vs in-process 2 threads: ${(overhead * 100).toFixed(1)}%   worker peak RSS: ${peaks.join(', ')} MiB`);
-    return { mix: m.name, docs: n, results, overhead, cpuOverhead: queueCpu / inprocCpuMs - 1, workerPeakRssMiB: peaks };
+    return { mix: m.name, docs: n, results, overhead, cpuOverhead: queueCpu / inprocCpuMs - 1, fixedCpuMs: (queueCpu - inprocCpuMs) / n, workerPeakRssMiB: peaks };
   } finally {
     await mix?.close();
     await teardown(e);

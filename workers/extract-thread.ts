@@ -2,9 +2,11 @@
  * Worker-thread body for extraction: CPU-heavy parsing runs here so the queue worker's event loop
  * keeps renewing job locks, and a document that runs too long can be stopped (thread terminated).
  * With `prepare`, the result goes back already serialised for the store (PreparedExtraction): the
- * JSON.stringify of cells and provenance runs here too, and the strings cross threads cheaply.
+ * JSON.stringify of the documents and the compression of the cells run here too; the strings cross
+ * threads cheaply and the compressed cells move (transferred, not copied).
  */
 import { parentPort } from 'worker_threads';
+import { getHeapStatistics } from 'v8';
 import { extractBytes } from '../src/pipeline/extract';
 import { prepareExtraction } from '../src/store/prepare';
 
@@ -16,10 +18,14 @@ if (parentPort) {
       const ext = await extractBytes(msg.bytes, msg.ref);
       const ms = Date.now() - t0;
       const rss = process.memoryUsage.rss(); // (memoryUsage() walks every heap space: far dearer)
-      if (msg.prepare) port.postMessage({ id: msg.id, prepared: prepareExtraction(ext), ms, rss });
-      else port.postMessage({ id: msg.id, ext, ms, rss });
+      const heap = getHeapStatistics().used_heap_size; // this thread's heap (for recycling)
+      if (msg.prepare) {
+        const prepared = prepareExtraction(ext);
+        port.postMessage({ id: msg.id, prepared, ms, rss, heap }, [prepared.cellsZ.buffer as ArrayBuffer]);
+      } else port.postMessage({ id: msg.id, ext, ms, rss, heap });
     } catch (e) {
       port.postMessage({ id: msg.id, error: String((e as Error)?.stack ?? e), ms: Date.now() - t0 });
     }
   });
+  port.postMessage({ ready: true }); // the readers are loaded (ExtractPool.start waits for this)
 }

@@ -13,7 +13,7 @@ import { BlobCache, StepTimes } from '../src/queue/blob-cache';
 import { openQueues, FETCH_QUEUE, EXTRACT_QUEUE, type Queues, type FetchJobData, type ExtractJobData } from '../src/queue/queues';
 import { ExtractPool } from '../src/queue/extract-pool';
 import { RedisHostLimiter } from '../src/queue/host-limiter';
-import { processFetch, processExtract, newRobotsCache, waitingOutStoreOutages, type StageContext } from '../src/queue/stages';
+import { processFetch, processExtract, newRobotsCache, waitingOutStoreOutages, StoreTrouble, type StageContext } from '../src/queue/stages';
 
 export interface WorkerOptions {
   stages?: Array<'fetch' | 'extract'>;
@@ -38,8 +38,10 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
   const stages = opts.stages ?? ['fetch', 'extract'];
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const ownStore = !opts.store;
-  // enough connections that extract jobs never queue behind fetch jobs for one (NIANBAO_DB_POOL overrides)
-  const poolSize = Math.min(24, (stages.includes('fetch') ? cfg.fetch.concurrency : 0) + (stages.includes('extract') ? extractJobs(cfg) : 0) + 2);
+  // A job holds a connection only for its statements (about a millisecond each; an extraction's transaction
+  // a few), so a few connections serve many jobs; each extra backend costs PostgreSQL memory and a warm-up
+  // (catalog caches, prepared statements) of ~10 ms CPU. NIANBAO_DB_POOL overrides.
+  const poolSize = Math.min(24, Math.max(4, (stages.includes('extract') ? extractJobs(cfg) : 0) + 2));
   const store = opts.store ?? (await openStore({ poolSize, ...storeConfigFromEnv() }));
   const queues = openQueues(cfg);
   const connection = redisOptions(cfg.redisUrl) as any;
@@ -55,13 +57,23 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
         maxWaitMs: 5000,
       })
     : null;
-  const pool = new ExtractPool({ size: cfg.extract.concurrency, timeoutMs: cfg.extract.timeoutMs, mode: cfg.extract.mode, recycleAfter: cfg.extract.recycleAfter });
+  const pool = new ExtractPool({
+    size: cfg.extract.concurrency, timeoutMs: cfg.extract.timeoutMs, mode: cfg.extract.mode,
+    recycleAfter: cfg.extract.recycleAfter, recycleHeapMb: cfg.extract.recycleHeapMb,
+  });
+  // threads load the readers before the first job, not while it waits
+  if (stages.includes('extract')) await pool.start();
   const profile = /^(1|true|yes)$/i.test(process.env.NIANBAO_PROFILE ?? '');
+  const both = stages.includes('fetch') && stages.includes('extract');
+  const cacheBytes = Number(process.env.NIANBAO_BLOB_CACHE_MB ?? 64) * 1048576;
   const ctx: StageContext = {
     store, cfg, queues, limiter, robots: newRobotsCache(), pool, onExtracted: opts.onExtracted,
-    // fetched bytes stay in memory for this process's own extract jobs
-    recent: stages.includes('fetch') && stages.includes('extract') ? new BlobCache(Number(process.env.NIANBAO_BLOB_CACHE_MB ?? 64) * 1048576) : undefined,
+    // fetched bytes handed off stay in memory for this process's own extract jobs
+    recent: both ? new BlobCache(cacheBytes) : undefined,
     times: profile ? new StepTimes() : undefined,
+    // fetch jobs extract their own documents (one job per document), within the same memory budget
+    inline: both && cfg.extract.inline ? { maxWaitingBytes: cacheBytes, slowFetchMs: cfg.extract.slowFetchMs, heldBytes: 0 } : undefined,
+    storeTrouble: new StoreTrouble(),
   };
   const common = {
     connection,
@@ -94,13 +106,13 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
   };
 
   if (stages.includes('fetch')) {
-    const w = new Worker<FetchJobData>(FETCH_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processFetch(ctx, job, token)), { ...common, concurrency: cfg.fetch.concurrency });
+    const w = new Worker<FetchJobData>(FETCH_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processFetch(ctx, job, token), ctx.storeTrouble), { ...common, concurrency: cfg.fetch.concurrency });
     w.on('failed', (job, err) => void recordFinal('fetch', job, err));
     w.on('error', (e) => log(`nianbao worker (fetch): ${e.message}`));
     workers.push(w);
   }
   if (stages.includes('extract')) {
-    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processExtract(ctx, job)), { ...common, concurrency: extractJobs(cfg) });
+    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processExtract(ctx, job), ctx.storeTrouble), { ...common, concurrency: extractJobs(cfg) });
     w.on('failed', (job, err) => void recordFinal('extract', job, err));
     w.on('error', (e) => log(`nianbao worker (extract): ${e.message}`));
     workers.push(w);

@@ -32,8 +32,19 @@ export interface QueueConfig {
     timeoutMs: number;
     /** 'thread': each extraction runs in a worker thread with a hard time limit; 'inline': in the worker's own thread. */
     mode: 'thread' | 'inline' | 'auto';
-    /** Recycle a thread after this many documents (bounds memory growth). */
+    /**
+     * Recycle a thread after this many documents, or after a document that leaves its heap above
+     * recycleHeapMb (bounds memory growth; a new thread costs about a second of CPU to load and warm up).
+     */
     recycleAfter: number;
+    recycleHeapMb: number;
+    /**
+     * A process running both stages lets a fetch job extract its own document (one job per document)
+     * instead of queueing an extract job, unless that would hold up fetching (see extractHere in stages.ts).
+     */
+    inline: boolean;
+    /** A fetch slower than this (ms) hands its document off whenever no thread is free. */
+    slowFetchMs: number;
   };
   /** BullMQ lock duration and stalled-check interval (ms): a crashed worker's job is retried after about this long. */
   lockMs: number;
@@ -73,7 +84,10 @@ export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueC
       ...(env.NIANBAO_EXTRACT_JOBS ? { jobs: Math.max(1, int(env.NIANBAO_EXTRACT_JOBS, 2)) } : {}),
       timeoutMs: int(env.NIANBAO_EXTRACT_TIMEOUT_MS, 120000),
       mode: (env.NIANBAO_EXTRACT_MODE as 'thread' | 'inline' | 'auto') || 'auto',
-      recycleAfter: int(env.NIANBAO_EXTRACT_RECYCLE, 500),
+      recycleAfter: int(env.NIANBAO_EXTRACT_RECYCLE, 5000),
+      recycleHeapMb: int(env.NIANBAO_EXTRACT_RECYCLE_MB, 768),
+      inline: bool(env.NIANBAO_EXTRACT_INLINE, true),
+      slowFetchMs: int(env.NIANBAO_SLOW_FETCH_MS, 1000),
     },
     lockMs,
     stalledMs: int(env.NIANBAO_STALLED_MS, lockMs),

@@ -37,6 +37,10 @@ interface Slot {
   worker: Worker;
   busy: boolean;
   runs: number;
+  /** Resolved once the thread has loaded its modules (or failed to start). */
+  ready: Promise<void>;
+  /** The thread failed or exited before it was given a document (it is replaced when taken). */
+  dead?: boolean;
 }
 
 export class ExtractPool {
@@ -49,7 +53,21 @@ export class ExtractPool {
   /** Highest RSS a thread reported (the process's RSS, sampled after each document). */
   peakRss = 0;
 
-  constructor(private readonly opts: { size: number; timeoutMs: number; mode: 'thread' | 'inline' | 'auto'; recycleAfter: number }) {
+  /** Threads a document handed in now would get at once (idle or not yet started, less those already waited for). */
+  get idleThreads(): number {
+    if (this.closed) return 0;
+    if (this.mode === 'inline') return this.inlineRunning === 0 ? 1 : 0;
+    return this.opts.size - this.slots.filter((s) => s.busy).length - this.waiters.length;
+  }
+
+  private inlineRunning = 0;
+
+  /**
+   * `recycleAfter`: replace a thread after this many documents; `recycleHeapMb`: after a document that
+   * leaves its heap above this size. A new thread costs about a second of CPU (loading the readers,
+   * then compiling them again as they warm up), so recycling is for bounding memory, not routine.
+   */
+  constructor(private readonly opts: { size: number; timeoutMs: number; mode: 'thread' | 'inline' | 'auto'; recycleAfter: number; recycleHeapMb?: number }) {
     this.script = opts.mode === 'inline' ? null : threadScript();
     if (opts.mode === 'thread' && !this.script) throw new Error('extract thread script not built: run `npm run build`');
     this.mode = this.script ? 'thread' : 'inline';
@@ -58,12 +76,41 @@ export class ExtractPool {
   private spawn(): Slot {
     const w = new Worker(this.script as string);
     w.unref();
-    return { worker: w, busy: false, runs: 0 };
+    const slot = { worker: w, busy: false, runs: 0 } as Slot;
+    slot.ready = new Promise<void>((resolve) => {
+      const done = (failed: boolean) => {
+        w.off('message', onMsg);
+        w.off('error', onFail);
+        w.off('exit', onFail);
+        if (failed) slot.dead = true;
+        resolve();
+      };
+      const onMsg = (m: { ready?: boolean }) => void (m?.ready && done(false));
+      const onFail = () => done(true);
+      w.on('message', onMsg);
+      w.once('error', onFail);
+      w.once('exit', onFail);
+    });
+    return slot;
+  }
+
+  /**
+   * Start every thread now and wait until each has loaded the readers (workers call this before taking
+   * jobs, so the first documents do not wait for it). Threads are otherwise started on first use.
+   */
+  async start(): Promise<void> {
+    if (this.mode !== 'thread' || this.closed) return;
+    while (this.slots.length < this.opts.size) this.slots.push(this.spawn());
+    await Promise.all(this.slots.map((s) => s.ready));
   }
 
   private async take(): Promise<Slot> {
     for (;;) {
       if (this.closed) throw new Error('extract pool closed');
+      for (const d of this.slots.filter((s) => s.dead && !s.busy)) {
+        this.slots = this.slots.filter((s) => s !== d);
+        d.worker.terminate().catch(() => undefined);
+      }
       const free = this.slots.find((s) => !s.busy);
       if (free) {
         free.busy = true;
@@ -83,6 +130,8 @@ export class ExtractPool {
     if (replace) {
       this.slots = this.slots.filter((s) => s !== slot);
       slot.worker.terminate().catch(() => undefined);
+      // the replacement starts loading now, not when the next document needs it
+      if (!this.closed) this.slots.push(this.spawn());
     } else slot.busy = false;
     this.waiters.shift()?.();
   }
@@ -97,13 +146,14 @@ export class ExtractPool {
    * Extract and serialise for the store in the thread. With `transfer`, the bytes' buffer is moved to
    * the thread rather than copied (the caller must not use `bytes` afterwards).
    */
-  async runPrepared(bytes: Uint8Array, ref: SourceRef, opts: { transfer?: boolean } = {}): Promise<PreparedOutcome> {
-    const r = await this.exec(bytes, ref, true, !!opts.transfer);
+  async runPrepared(bytes: Uint8Array, ref: SourceRef, opts: { transfer?: boolean; sha256?: string } = {}): Promise<PreparedOutcome> {
+    const r = await this.exec(bytes, ref, true, !!opts.transfer, opts.sha256);
     return { prepared: r.prepared ?? prepareExtraction(r.ext as Extraction), ms: r.ms, timedOut: r.timedOut };
   }
 
-  private async exec(bytes: Uint8Array, ref: SourceRef, prepare: boolean, transfer: boolean): Promise<{ ext?: Extraction; prepared?: PreparedExtraction; ms: number; timedOut: boolean }> {
-    const sha = sha256(bytes);
+  private async exec(bytes: Uint8Array, ref: SourceRef, prepare: boolean, transfer: boolean, knownSha?: string): Promise<{ ext?: Extraction; prepared?: PreparedExtraction; ms: number; timedOut: boolean }> {
+    // (needed only for a failure record, but the bytes may move to the thread: hash them now unless known)
+    const sha = knownSha ?? sha256(bytes);
     const size = bytes.length;
     const failed = (code: 'timeout' | 'internal', message: string) =>
       failedExtraction({ sha256: sha, format: 'unknown', bytes: size, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) }, code, message);
@@ -112,7 +162,8 @@ export class ExtractPool {
       const t0 = Date.now();
       let timer: NodeJS.Timeout | undefined;
       const limit = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.opts.timeoutMs)));
-      const ext = await Promise.race([extractBytes(bytes, ref), limit]);
+      this.inlineRunning++;
+      const ext = await Promise.race([extractBytes(bytes, ref), limit]).finally(() => this.inlineRunning--);
       clearTimeout(timer);
       this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
       return ext ? { ext, ms: Date.now() - t0, timedOut: false } : { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true };
@@ -134,11 +185,11 @@ export class ExtractPool {
         if (out) resolve(out);
         else reject(err);
       };
-      const onMsg = (m: { id: number; ext?: Extraction; prepared?: PreparedExtraction; error?: string; ms: number; rss?: number }) => {
+      const onMsg = (m: { id: number; ext?: Extraction; prepared?: PreparedExtraction; error?: string; ms: number; rss?: number; heap?: number }) => {
         if (m.id !== id) return;
         slot.runs++;
         if (m.rss) this.peakRss = Math.max(this.peakRss, m.rss);
-        const recycle = slot.runs >= this.opts.recycleAfter;
+        const recycle = slot.runs >= this.opts.recycleAfter || (!!this.opts.recycleHeapMb && (m.heap ?? 0) > this.opts.recycleHeapMb * 1048576);
         if (m.ext || m.prepared) finish(recycle, { ext: m.ext, prepared: m.prepared, ms: Date.now() - t0, timedOut: false });
         else finish(true, { ext: failed('internal', `extraction thread error: ${m.error}`), ms: Date.now() - t0, timedOut: false });
       };

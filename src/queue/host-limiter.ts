@@ -5,7 +5,7 @@
  */
 import type { HostLimiter } from '../fetch/limiter';
 import { sleep } from '../fetch/limiter';
-import { randomBytes } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 
 const SCRIPT = `
 local t = redis.call('TIME')
@@ -36,8 +36,11 @@ export class HostBusyError extends Error {
 
 interface RedisLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalsha?(sha1: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   zrem(key: string, member: string): Promise<unknown>;
 }
+
+const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
 export class RedisHostLimiter implements HostLimiter {
   constructor(
@@ -46,6 +49,19 @@ export class RedisHostLimiter implements HostLimiter {
     private readonly limits: { concurrency: number; intervalMs: number; leaseMs: number; maxWaitMs: number },
   ) {}
 
+  /** The script by its hash (Redis need not hash it again for every request); sent whole when Redis does not have it yet. */
+  private async run(sem: string, next: string, token: string, interval: number): Promise<unknown> {
+    const args = [sem, next, token, this.limits.leaseMs, this.limits.concurrency, interval] as const;
+    if (this.redis.evalsha) {
+      try {
+        return await this.redis.evalsha(SCRIPT_SHA, 2, ...args);
+      } catch (e) {
+        if (!/NOSCRIPT/.test(String((e as Error)?.message))) throw e;
+      }
+    }
+    return this.redis.eval(SCRIPT, 2, ...args);
+  }
+
   async acquire(host: string, opts: { minIntervalMs?: number } = {}): Promise<() => void> {
     const sem = `${this.prefix}:host:${host}:inflight`;
     const next = `${this.prefix}:host:${host}:next`;
@@ -53,7 +69,7 @@ export class RedisHostLimiter implements HostLimiter {
     const interval = Math.max(this.limits.intervalMs, opts.minIntervalMs ?? 0);
     const deadline = Date.now() + this.limits.maxWaitMs;
     for (;;) {
-      const r = Number(await this.redis.eval(SCRIPT, 2, sem, next, token, this.limits.leaseMs, this.limits.concurrency, interval));
+      const r = Number(await this.run(sem, next, token, interval));
       if (r === 1) {
         let done = false;
         return () => {

@@ -5,10 +5,19 @@
 import { mkdirSync } from 'fs';
 
 export interface Queryer {
-  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `name`: run it as a named prepared statement (pg: parsed and analysed once per connection, and planned
+   * once when PostgreSQL settles on a generic plan; for the worker's hot statements). Give a name to one SQL text only, never to a
+   * statement returning `*` (its row type would change with the schema). PGlite ignores it.
+   */
+  query<T = any>(sql: string, params?: unknown[], name?: string): Promise<T[]>;
 }
 
-/** One connection held for a sequence of statements; `simple` sends several statements without parameters in one round trip. */
+/**
+ * One connection held for a sequence of statements; `simple` sends several statements without parameters
+ * in one round trip. Statements issued without awaiting the previous one are pipelined (sent together,
+ * run and answered in order): e.g. `BEGIN` and the first statement of a transaction in one round trip.
+ */
 export interface Session extends Queryer {
   /** Returns the rows affected by the last statement. */
   simple(sql: string): Promise<number>;
@@ -33,14 +42,15 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
+type PgQuery = string | { name?: string; text: string; values?: unknown[] };
 interface PgClient {
-  query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
+  query(sql: PgQuery, params?: unknown[]): Promise<{ rows: any[] }>;
   release(err?: unknown): void;
   on(ev: 'error', fn: (e: Error) => void): void;
   off(ev: 'error', fn: (e: Error) => void): void;
 }
 interface PgPool {
-  query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
+  query(sql: PgQuery, params?: unknown[]): Promise<{ rows: any[] }>;
   connect(): Promise<PgClient>;
   end(): Promise<void>;
   on(ev: 'error', fn: (e: Error) => void): void;
@@ -66,6 +76,9 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
     max: poolSize,
     options: `-c search_path=${schema}`,
     idleTimeoutMillis: 10000,
+    // Queries issued on a session without waiting for the previous one go out together (one round
+    // trip; answered in order): see Session.
+    pipeline: true,
   });
   pool.on('error', () => { /* idle client errors: the next query reconnects */ });
 
@@ -94,9 +107,9 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
 
   return {
     kind: 'pg',
-    async query(sql, params) {
+    async query(sql, params, name) {
       dbStats.roundTrips++;
-      return (await pool.query(sql, params as unknown[])).rows;
+      return (await pool.query(name ? { name, text: sql, values: params } : sql, name ? undefined : (params as unknown[]))).rows;
     },
     async exec(sql) {
       dbStats.roundTrips++;
@@ -107,9 +120,9 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
       let broken: unknown;
       try {
         return await fn({
-          query: async (s, p) => {
+          query: async (s, p, name) => {
             dbStats.roundTrips++;
-            return (await client.query(s, p as unknown[])).rows;
+            return (await client.query(name ? { name, text: s, values: p } : s, name ? undefined : (p as unknown[]))).rows;
           },
           simple: async (s) => {
             dbStats.roundTrips++;
@@ -132,7 +145,7 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
       try {
         dbStats.roundTrips += 2;
         await client.query('BEGIN');
-        const out = await fn({ query: async (s, p) => (dbStats.roundTrips++, (await client.query(s, p as unknown[])).rows) });
+        const out = await fn({ query: async (s, p, name) => (dbStats.roundTrips++, (await client.query(name ? { name, text: s, values: p } : s, name ? undefined : (p as unknown[]))).rows) });
         await client.query('COMMIT');
         return out;
       } catch (e) {

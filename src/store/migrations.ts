@@ -146,6 +146,22 @@ CREATE INDEX IF NOT EXISTS extractions_web_flags_idx ON extractions USING gin (f
 CREATE INDEX IF NOT EXISTS extractions_web_sha_id_idx ON extractions (sha256, id);
 `,
   },
+  {
+    version: 4,
+    name: 'cells stored compressed',
+    // The cells document (each field's provenance: 20–60 KB of JSON per report) goes to cells_z as
+    // zlib-compressed JSON (src/store/prepare.ts, encodeCells), written by the extraction thread. As JSONB,
+    // PostgreSQL parsed and rebuilt it on every insert: most of a worker's database CPU per document.
+    // Nothing queries inside it in SQL; the store reads whichever of the two columns a row has, so rows
+    // written before this migration stay as they are (no table rewrite). The other JSONB columns, which
+    // the review queue does query, are unchanged. The constraint (NOT VALID: old rows are not scanned)
+    // keeps every new row holding one of them.
+    sql: `
+ALTER TABLE extractions ADD COLUMN IF NOT EXISTS cells_z BYTEA;
+ALTER TABLE extractions ALTER COLUMN cells DROP NOT NULL;
+ALTER TABLE extractions ADD CONSTRAINT extractions_cells_present CHECK (cells IS NOT NULL OR cells_z IS NOT NULL) NOT VALID;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

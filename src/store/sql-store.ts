@@ -4,7 +4,7 @@ import { sha256 as sha256Of, PIPELINE_VERSION } from '../pipeline/extract';
 import type { Db, Queryer } from './db';
 import { MIGRATIONS } from './migrations';
 import { writeBlob, readBlob as readBlobFile, blobRelPath } from './blobs';
-import { isPrepared, prepareExtraction, type PreparedExtraction } from './prepare';
+import { decodeCells, encodeCells, isPrepared, prepareExtraction, type PreparedExtraction } from './prepare';
 import type {
   AuditEntry, AuditRow, CrossCheckRow, CrossFlag, DocumentRow, ExtractionQuery, ExtractionRow, FetchedInfo,
   NewReview, NewSource, RecordedExtraction, ReviewRow, SourceError, SourceRow, SourceStatus, StatusCounts, Store,
@@ -12,6 +12,10 @@ import type {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown): string => JSON.stringify(v ?? null);
+
+/** The columns of `sources`, listed (named statements must not return `*`: their row type is fixed when prepared). */
+const SOURCE_COLS = `id, url, status, agency_hint, year_hint, batch, final_url, attachment_url, http_status, content_type, sha256,
+  bytes, blob_path, error_stage, error_code, error_message, attempts, created_at, updated_at, fetched_at, done_at`;
 
 function toSource(r: any): SourceRow {
   return {
@@ -52,7 +56,8 @@ function toExtraction(r: any): ExtractionRow {
     source: r.source,
     meta: r.meta,
     fields: r.fields,
-    cells: r.cells,
+    // rows since migration 4 hold the cells compressed in cells_z; older rows in the JSONB column
+    cells: r.cells ?? (r.cells_z != null ? decodeCells(r.cells_z) : {}),
     checks: r.checks,
     flags: r.flags,
     status: r.status,
@@ -195,11 +200,12 @@ export class SqlStore implements Store {
     await this.db.query(`UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now() WHERE id = $1`, [id]);
   }
 
-  async markSourceFailed(id: number, err: SourceError, httpStatus?: number | null): Promise<void> {
+  async markSourceFailed(id: number, err: SourceError, httpStatus?: number | null, opts: { attempt?: number; onlyIfPending?: boolean } = {}): Promise<void> {
     await this.db.query(
       `UPDATE sources SET status = 'failed', error_stage = $2, error_code = $3, error_message = $4,
-         http_status = COALESCE($5, http_status), done_at = now(), updated_at = now() WHERE id = $1`,
-      [id, err.stage, err.code, err.message.slice(0, 2000), httpStatus ?? null],
+         http_status = COALESCE($5, http_status), attempts = GREATEST(attempts, $6::int), done_at = now(), updated_at = now()
+       WHERE id = $1 AND ($7::boolean IS NOT TRUE OR status IN ('queued', 'fetched'))`,
+      [id, err.stage, err.code, err.message.slice(0, 2000), httpStatus ?? null, opts.attempt ?? 0, !!opts.onlyIfPending],
     );
   }
 
@@ -209,10 +215,14 @@ export class SqlStore implements Store {
 
   async claimSource(id: number): Promise<{ source: SourceRow | null; claimed: boolean }> {
     const rows = await this.db.query(
-      `WITH c AS (UPDATE sources SET attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status = 'queued' RETURNING *)
-       SELECT *, true AS claimed FROM c
-       UNION ALL SELECT *, false AS claimed FROM sources WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM c)`,
+      // The attempt count is all the claim writes: its commit need not wait for the WAL flush (lost only
+      // if PostgreSQL itself crashes within ~200 ms, and then only that count).
+      `WITH c AS (UPDATE sources SET attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status = 'queued'
+         RETURNING ${SOURCE_COLS}, set_config('synchronous_commit', 'off', true) AS async_commit)
+       SELECT ${SOURCE_COLS}, true AS claimed FROM c
+       UNION ALL SELECT ${SOURCE_COLS}, false AS claimed FROM sources WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM c)`,
       [id],
+      'nianbao_claim_source',
     );
     return rows[0] ? { source: toSource(rows[0]), claimed: !!rows[0].claimed } : { source: null, claimed: false };
   }
@@ -243,19 +253,43 @@ export class SqlStore implements Store {
     });
   }
 
-  async recordFetched(id: number, bytes: Uint8Array, f: Omit<FetchedInfo, 'sha256' | 'bytes' | 'blobPath'>): Promise<{ sha256: string; bytes: number; blobPath: string }> {
-    const sha = sha256Of(bytes);
+  async recordFetched(
+    id: number,
+    bytes: Uint8Array,
+    f: Omit<FetchedInfo, 'sha256' | 'bytes' | 'blobPath'>,
+    opts: { sha256?: string; pipeline?: string; asyncCommit?: boolean; attempt?: number } = {},
+  ): Promise<{ sha256: string; bytes: number; blobPath: string; extracted: number | null; skipped?: SourceStatus | 'missing' }> {
+    const sha = opts.sha256 ?? sha256Of(bytes);
     const rel = await writeBlob(this.blobRoot, sha, bytes);
-    await this.db.query(
+    // With a pipeline: an extraction of this content for it already there? Then the source (and any other
+    // fetched source of the content) is marked extracted in the same statement. With asyncCommit (the
+    // caller stores the extraction next, whose synchronous commit flushes this one too), the commit does
+    // not wait for the WAL flush unless the source ends `extracted` here. Only a `queued` or `fetched`
+    // source is updated (a job's first run fetches before asking the store: see processFetch).
+    const rows = await this.db.query(
       `WITH d AS (
          INSERT INTO documents (sha256, bytes, blob_path, content_type, first_url) VALUES ($6, $7, $8, $5, $2)
-         ON CONFLICT (sha256) DO UPDATE SET blob_path = EXCLUDED.blob_path RETURNING 1)
-       UPDATE sources SET status = 'fetched', final_url = $2, attachment_url = $3, http_status = $4, content_type = $5,
-         sha256 = $6, bytes = $7, blob_path = $8, error_stage = NULL, error_code = NULL, error_message = NULL,
-         fetched_at = now(), updated_at = now() WHERE id = $1`,
-      [id, f.finalUrl, f.attachmentUrl ?? null, f.httpStatus, f.contentType, sha, bytes.length, rel],
+         ON CONFLICT (sha256) DO UPDATE SET blob_path = EXCLUDED.blob_path RETURNING 1),
+       h AS (SELECT id FROM extractions WHERE sha256 = $6 AND pipeline = $9::text LIMIT 1),
+       s AS (
+         UPDATE sources SET status = CASE WHEN EXISTS (SELECT 1 FROM h) THEN 'extracted' ELSE 'fetched' END,
+           final_url = $2, attachment_url = $3, http_status = $4, content_type = $5,
+           sha256 = $6, bytes = $7, blob_path = $8, error_stage = NULL, error_code = NULL, error_message = NULL,
+           attempts = GREATEST(attempts, $11::int), fetched_at = now(), updated_at = now(),
+           done_at = CASE WHEN EXISTS (SELECT 1 FROM h) THEN now() ELSE done_at END
+         WHERE id = $1 AND status IN ('queued', 'fetched')
+         RETURNING set_config('synchronous_commit', CASE WHEN $10::boolean AND NOT EXISTS (SELECT 1 FROM h) THEN 'off' ELSE 'on' END, true)),
+       o AS (
+         UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now()
+         WHERE sha256 = $6 AND status = 'fetched' AND id <> $1 AND EXISTS (SELECT 1 FROM h) RETURNING 1)
+       SELECT (SELECT id FROM h) AS extracted, (SELECT count(*) FROM s)::int AS updated,
+         (SELECT status FROM sources WHERE id = $1) AS prior`,
+      [id, f.finalUrl, f.attachmentUrl ?? null, f.httpStatus, f.contentType, sha, bytes.length, rel, opts.pipeline ?? null, !!opts.asyncCommit, opts.attempt ?? 0],
+      'nianbao_record_fetched',
     );
-    return { sha256: sha, bytes: bytes.length, blobPath: rel };
+    const r = rows[0] ?? {};
+    const out = { sha256: sha, bytes: bytes.length, blobPath: rel, extracted: r.extracted == null ? null : Number(r.extracted) };
+    return Number(r.updated) > 0 ? out : { ...out, extracted: null, skipped: (r.prior ?? 'missing') as SourceStatus | 'missing' };
   }
 
   async markIfExtracted(sha256: string, pipeline: string, opts: { since?: Date } = {}): Promise<{ id: number; marked: number } | null> {
@@ -296,18 +330,18 @@ export class SqlStore implements Store {
   async saveExtraction(ext: Extraction, opts: { durationMs?: number; actor?: string } = {}): Promise<ExtractionRow> {
     const rows = await this.db.query(
       `INSERT INTO extractions (sha256, pipeline, status, agency, year, template, error_code, error_message,
-         source, meta, fields, cells, checks, flags, duration_ms)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,$12::jsonb,$13::jsonb,$14::jsonb,$15)
+         source, meta, fields, cells, cells_z, checks, flags, duration_ms)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,NULL,$12::bytea,$13::jsonb,$14::jsonb,$15)
        ON CONFLICT (sha256, pipeline) DO UPDATE SET status = EXCLUDED.status, agency = EXCLUDED.agency,
          year = EXCLUDED.year, template = EXCLUDED.template, error_code = EXCLUDED.error_code,
          error_message = EXCLUDED.error_message, source = EXCLUDED.source, meta = EXCLUDED.meta,
-         fields = EXCLUDED.fields, cells = EXCLUDED.cells, checks = EXCLUDED.checks, flags = EXCLUDED.flags,
+         fields = EXCLUDED.fields, cells = NULL, cells_z = EXCLUDED.cells_z, checks = EXCLUDED.checks, flags = EXCLUDED.flags,
          duration_ms = EXCLUDED.duration_ms, updated_at = now()
        RETURNING *, (xmax = 0) AS created`,
       [
         ext.source.sha256, ext.pipeline, ext.status, ext.meta?.agency ?? null, ext.meta?.year ?? null,
         ext.meta?.template ?? null, ext.error?.code ?? null, ext.error?.message ?? null,
-        json(ext.source), json(ext.meta), json(ext.fields ?? {}), json(ext.cells ?? {}), json(ext.checks ?? []),
+        json(ext.source), json(ext.meta), json(ext.fields ?? {}), encodeCells(ext.cells), json(ext.checks ?? []),
         json(ext.flags ?? []), opts.durationMs == null ? null : Math.round(opts.durationMs),
       ],
     );
@@ -325,33 +359,31 @@ export class SqlStore implements Store {
   async recordExtraction(e: Extraction | PreparedExtraction, opts: { durationMs?: number; actor?: string } = {}): Promise<RecordedExtraction> {
     const p = isPrepared(e) ? e : prepareExtraction(e);
     const sha = p.sha256;
-    blobRelPath(sha); // validates: the sha256 is inlined below
+    blobRelPath(sha); // validates
     const checksFor = p.agency != null && p.year != null && p.status !== 'failed';
     const params = [
       sha, p.pipeline, p.status, p.agency, p.year, p.template, p.errorCode, p.errorMessage,
-      p.json.source, p.json.meta, p.json.fields, p.json.cells, p.json.checks, p.json.flags,
+      p.json.source, p.json.meta, p.json.fields, p.cellsZ, p.json.checks, p.json.flags,
       opts.durationMs == null ? null : Math.round(opts.durationMs), opts.actor ?? 'pipeline',
     ];
-    const mark = `UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now() WHERE sha256 = '${sha}' AND status = 'fetched'`;
     return this.db.session(async (c) => {
       // The agency lock serialises the cross-checks of one agency across workers; taken before the
       // statement's snapshot, so a concurrent duplicate committed just before is seen.
-      if (p.agency != null) await c.simple(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey('cross:' + p.agency)})`);
-      else await c.simple('BEGIN');
-      const r = (await c.query(RECORD_SQL, params))[0];
+      // Both sent at once (pipelined: one round trip, run in order): the lock is held before the
+      // record statement takes its snapshot.
+      const begin = c.simple(p.agency != null ? `BEGIN; SELECT pg_advisory_xact_lock(${lockKey('cross:' + p.agency)})` : 'BEGIN');
+      // extraction + audit + old checks dropped + candidates + this content's fetched sources marked
+      const record = c.query(RECORD_SQL, params, 'nianbao_record_extraction');
+      const r = (await Promise.all([begin, record]))[1][0];
       const id = Number(r.id);
       const touched = new Set<number>((r.touched ?? []).map(Number));
       let checks: NewCheck[] = [];
-      if (checksFor) {
+      if (checksFor && r.cands?.length) {
         const me: CrossExt = { id, agency: p.agency as string, year: Number(p.year), sha256: sha, fields: JSON.parse(p.json.fields) };
-        const cands: CrossExt[] = (r.cands ?? []).map((x: any) => ({ id: Number(x.id), agency: p.agency as string, year: Number(x.year), sha256: x.sha256, fields: x.fields ?? {} }));
+        const cands: CrossExt[] = r.cands.map((x: any) => ({ id: Number(x.id), agency: p.agency as string, year: Number(x.year), sha256: x.sha256, fields: x.fields ?? {} }));
         checks = incrementalChecks(me, cands);
       }
       const rows = checks.map((k) => ({ kind: k.kind, agency: k.a.agency, extraction_a: k.a.id, extraction_b: k.b.id, year_a: k.a.year, year_b: k.b.year, ok: k.ok, detail: k.detail, mismatches: k.mism }));
-      const insert = `INSERT INTO cross_checks (kind, agency, extraction_a, extraction_b, year_a, year_b, ok, detail, mismatches)
-        SELECT kind, agency, extraction_a, extraction_b, year_a, year_b, ok, detail, mismatches
-        FROM jsonb_to_recordset($1::jsonb) AS t(kind text, agency text, extraction_a bigint, extraction_b bigint,
-          year_a int, year_b int, ok boolean, detail text, mismatches jsonb)`;
       if (r.created && !touched.size) {
         // A new extraction with nothing removed: its checks only add flags (at the end, as the newest
         // checks), so append them instead of rebuilding the partners' whole lists.
@@ -364,24 +396,21 @@ export class SqlStore implements Store {
               if (f) add.set(me, [...(add.get(me) ?? []), f]);
             }
           }
-          await c.query(
-            `WITH ins AS (${insert})
-             UPDATE extractions e SET cross_flags = e.cross_flags || v.add
-             FROM jsonb_to_recordset($2::jsonb) AS v(id bigint, add jsonb) WHERE e.id = v.id`,
-            [json(rows), json([...add].map(([id, f]) => ({ id, add: f })))],
-          );
-        }
+          // sent with the COMMIT (pipelined: one round trip)
+          const append = c.query(APPEND_CHECKS_SQL, [json(rows), json([...add].map(([i, f]) => ({ id: i, add: f })))], 'nianbao_append_checks');
+          await Promise.all([append, c.simple('COMMIT')]);
+        } else await c.simple('COMMIT');
       } else {
-        if (checks.length) await c.query(insert, [json(rows)]);
+        // A replacement (or checks removed): rebuild the flags of every extraction involved; all sent at once.
         for (const k of checks) (touched.add(k.a.id), touched.add(k.b.id));
         touched.add(id);
-        await refreshCrossFlagsSql(c, [...touched]);
+        const inserted = checks.length ? c.query(INSERT_CHECKS_SQL, [json(rows)], 'nianbao_insert_checks') : null;
+        const refreshed = refreshCrossFlagsSql(c, [...touched]);
+        await Promise.all([inserted, refreshed, c.simple('COMMIT')]);
       }
-      // Marked after the commit, so a source marked `fetched` meanwhile either is seen here or sees the extraction.
-      const marked = await c.simple(`COMMIT; ${mark}`);
       return {
         id, sha256: sha, pipeline: p.pipeline, status: p.status, agency: p.agency, year: p.year,
-        created: !!r.created, marked, crossChecks: checks.length,
+        created: !!r.created, marked: Number(r.marked ?? 0), crossChecks: checks.length,
       };
     });
   }
@@ -723,16 +752,22 @@ async function refreshCrossFlags(q: Queryer, ids: number[]): Promise<void> {
   for (const [id, f] of flags) await q.query('UPDATE extractions SET cross_flags = $2::jsonb WHERE id = $1', [id, json(f)]);
 }
 
-/** Store an extraction with its audit entry, drop its old cross-checks, and find its cross-check candidates. */
+/**
+ * Store an extraction with its audit entry, drop its old cross-checks, find its cross-check candidates,
+ * and mark the content's `fetched` sources `extracted`, in one statement of the extraction's transaction.
+ * (A source of the same content that a concurrent fetch job records as `fetched` after this statement's
+ * snapshot is not marked here; that job does not see the extraction either, so it extracts and marks
+ * the source itself: no source stays `fetched`, at worst one document is extracted twice.)
+ */
 const RECORD_SQL = `
 WITH x AS (
   INSERT INTO extractions (sha256, pipeline, status, agency, year, template, error_code, error_message,
-    source, meta, fields, cells, checks, flags, duration_ms)
-  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,$12::jsonb,$13::jsonb,$14::jsonb,$15)
+    source, meta, fields, cells, cells_z, checks, flags, duration_ms)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,NULL,$12::bytea,$13::jsonb,$14::jsonb,$15)
   ON CONFLICT (sha256, pipeline) DO UPDATE SET status = EXCLUDED.status, agency = EXCLUDED.agency,
     year = EXCLUDED.year, template = EXCLUDED.template, error_code = EXCLUDED.error_code,
     error_message = EXCLUDED.error_message, source = EXCLUDED.source, meta = EXCLUDED.meta,
-    fields = EXCLUDED.fields, cells = EXCLUDED.cells, checks = EXCLUDED.checks, flags = EXCLUDED.flags,
+    fields = EXCLUDED.fields, cells = NULL, cells_z = EXCLUDED.cells_z, checks = EXCLUDED.checks, flags = EXCLUDED.flags,
     duration_ms = EXCLUDED.duration_ms, updated_at = now()
   RETURNING id, (xmax = 0) AS created),
 a AS (
@@ -747,11 +782,25 @@ cand AS (
   SELECT DISTINCT ON (year) id, year, sha256, fields FROM extractions
   WHERE pipeline = $2 AND agency = $4 AND year BETWEEN $5::int - 1 AND $5::int + 1 AND status <> 'failed' AND sha256 <> $1
     AND $3 <> 'failed'
-  ORDER BY year, id)
-SELECT x.id, x.created,
+  ORDER BY year, id),
+m AS (
+  UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now() WHERE sha256 = $1 AND status = 'fetched'
+  RETURNING 1)
+SELECT x.id, x.created, (SELECT count(*) FROM m)::int AS marked,
   (SELECT array_agg(DISTINCT v) FROM (SELECT extraction_a AS v FROM d UNION SELECT extraction_b FROM d) t) AS touched,
   (SELECT jsonb_agg(jsonb_build_object('id', id, 'year', year, 'sha256', sha256, 'fields', fields)) FROM cand) AS cands
 FROM x`;
+
+/** New cross-checks of one extraction ($1: rows as JSON). */
+const INSERT_CHECKS_SQL = `INSERT INTO cross_checks (kind, agency, extraction_a, extraction_b, year_a, year_b, ok, detail, mismatches)
+  SELECT kind, agency, extraction_a, extraction_b, year_a, year_b, ok, detail, mismatches
+  FROM jsonb_to_recordset($1::jsonb) AS t(kind text, agency text, extraction_a bigint, extraction_b bigint,
+    year_a int, year_b int, ok boolean, detail text, mismatches jsonb)`;
+
+/** New cross-checks ($1) and the flags they add to each extraction ($2: [{id, add}]), appended to cross_flags. */
+const APPEND_CHECKS_SQL = `WITH ins AS (${INSERT_CHECKS_SQL})
+  UPDATE extractions e SET cross_flags = e.cross_flags || v.add
+  FROM jsonb_to_recordset($2::jsonb) AS v(id bigint, add jsonb) WHERE e.id = v.id`;
 
 interface CrossExt { id: number; agency: string; year: number; sha256: string; fields: Record<string, number | null> }
 interface NewCheck { kind: 'carry_over' | 'duplicate'; a: CrossExt; b: CrossExt; ok: boolean; detail: string; mism: string[] }

@@ -217,8 +217,11 @@ export interface Store {
   /** Mark every `fetched` source with this content as `extracted`; returns how many. */
   markExtractedBySha(sha256: string): Promise<number>;
   markSourceExtracted(id: number): Promise<void>;
-  /** Terminal failure with its reason. */
-  markSourceFailed(id: number, err: SourceError, httpStatus?: number | null): Promise<void>;
+  /**
+   * Terminal failure with its reason. `opts.attempt`: the attempt count to record (kept if higher);
+   * `opts.onlyIfPending`: leave a source that is already `extracted` or `failed` as it is.
+   */
+  markSourceFailed(id: number, err: SourceError, httpStatus?: number | null, opts?: { attempt?: number; onlyIfPending?: boolean }): Promise<void>;
   incrementAttempts(id: number): Promise<void>;
   /**
    * One round trip for a fetch job: a `queued` source gets its attempts incremented and is returned with
@@ -229,9 +232,21 @@ export interface Store {
   upsertSources(list: NewSource[]): Promise<Array<{ source: SourceRow; created: boolean }>>;
   /**
    * Write the blob (if absent), record the document and mark the source `fetched`, in one statement.
-   * Returns the document's identity.
+   * Returns the document's identity. `opts.sha256`: the bytes' hash when already known. With
+   * `opts.pipeline`, the same statement also asks whether an extraction of the content exists for that
+   * pipeline version: if so the source (and any other `fetched` source of the content) is marked
+   * `extracted` instead, and `extracted` is that extraction's id (else null). `opts.asyncCommit`: the
+   * caller stores the extraction right after (a synchronous commit that makes this one durable too), so
+   * this commit need not wait for the WAL flush; ignored when the source ends `extracted` here.
+   * `opts.attempt`: the fetch attempt count to record (kept if higher). Only a `queued` or `fetched`
+   * source is updated; any other is left as it is and `skipped` gives its status (`missing`: no such source).
    */
-  recordFetched(id: number, bytes: Uint8Array, info: Omit<FetchedInfo, 'sha256' | 'bytes' | 'blobPath'>): Promise<{ sha256: string; bytes: number; blobPath: string }>;
+  recordFetched(
+    id: number,
+    bytes: Uint8Array,
+    info: Omit<FetchedInfo, 'sha256' | 'bytes' | 'blobPath'>,
+    opts?: { sha256?: string; pipeline?: string; asyncCommit?: boolean; attempt?: number },
+  ): Promise<{ sha256: string; bytes: number; blobPath: string; extracted: number | null; skipped?: SourceStatus | 'missing' }>;
   /**
    * If an extraction of (sha256, pipeline) exists (updated at or after `since`, when given), mark every
    * `fetched` source of that content `extracted`; one statement. Null when there is none.
@@ -250,7 +265,7 @@ export interface Store {
   /**
    * The worker's write: store (or replace) the extraction, its audit entry and its incremental
    * cross-document checks in one transaction, then mark the content's `fetched` sources `extracted`.
-   * Same effect as saveExtraction + crossCheckExtraction + markExtractedBySha, in 3–6 round trips.
+   * Same effect as saveExtraction + crossCheckExtraction + markExtractedBySha, in 3–4 round trips.
    */
   recordExtraction(ext: Extraction | PreparedExtraction, opts?: { durationMs?: number; actor?: string }): Promise<RecordedExtraction>;
   getExtraction(id: number): Promise<ExtractionRow | null>;

@@ -44,6 +44,17 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  // Listen for SIGTERM/SIGINT before announcing readiness: a supervisor (or a test) may signal as soon as
+  // it reads the line below, and without a listener the signal's default action kills the process.
+  // (A second signal has the default effect: it ends the process at once.)
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (wake = resolve));
+  const stop = (sig: string) => {
+    process.stderr.write(`nianbao worker ${process.pid}: ${sig}, finishing active jobs\n`);
+    wake();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { startWorkers } = require('../../../workers') as typeof import('../../../workers');
   const w = await startWorkers({ cfg, stages });
@@ -52,14 +63,7 @@ export async function run(argv: string[]): Promise<number> {
       `store ${w.store.kind}, queue prefix ${cfg.prefix}, pipeline ${cfg.pipeline}\n`,
   );
   if (process.send) process.send({ ready: true, pid: process.pid });
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      process.stderr.write(`nianbao worker ${process.pid}: ${sig}, finishing active jobs\n`);
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await stopped;
   const peak = w.pool.peakRss;
   await w.close();
   process.stderr.write(`nianbao worker ${process.pid}: stopped (peak RSS ${Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576)} MiB)\n`);
