@@ -138,6 +138,10 @@ type PdfJsLib = Awaited<ReturnType<typeof loadPdfjs>>;
 type PdfDoc = Awaited<ReturnType<PdfJsLib['getDocument']>['promise']>;
 type PdfPage = Awaited<ReturnType<PdfDoc['getPage']>>;
 
+const WHITESPACE = /\s+/g;
+/** Glyphs without a Unicode mapping: control characters, private use, U+FFFD. */
+const UNMAPPED = /[\ue000-\uf8ff\ufffd\u0000-\u0008\u000e-\u001f]/g;
+
 /** How long a page waits for the fonts its text uses (pdf.js sends them before the operator list). */
 const FONT_WAIT_MS = 5000;
 
@@ -180,11 +184,9 @@ async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number): Promise<PageData
     let chars = 0;
     let badChars = 0;
     for (const it of items) {
-      for (const ch of it.str) {
-        if (/\s/.test(ch)) continue;
-        chars++;
-        if (/[\ue000-\uf8ff\ufffd\u0000-\u001f]/.test(ch)) badChars++;
-      }
+      // one match per run of text, not a regex per character
+      chars += it.str.replace(WHITESPACE, '').length;
+      badChars += it.str.match(UNMAPPED)?.length ?? 0;
     }
     const tables: PTable[] = [];
     let rest: TItem[] = items;
