@@ -11,6 +11,7 @@ import { loadPdfjs, pdfjsOptions } from '../src/read/pdf/pdfjs';
 import { fontNames, textItems, type GlyphFont } from '../src/read/pdf/glyphs';
 import type { OpList } from '../src/read/pdf/rules';
 import { toItems, toLines, type RawTextItem } from '../src/read/pdf/text';
+import { pdfFromObjects } from './robust/files';
 
 const FIX = path.join(__dirname, 'fixtures/files');
 
@@ -24,16 +25,7 @@ function buildPdf(content: string): Uint8Array {
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
     '<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>',
   ];
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objs.forEach((o, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n` + offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return new Uint8Array(Buffer.from(out, 'latin1'));
+  return new Uint8Array(pdfFromObjects(objs));
 }
 
 const TEXT_STATE = `BT /F1 12 Tf 1 0 0 1 50 740 Tm (Plain text 123) Tj ET

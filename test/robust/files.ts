@@ -28,6 +28,11 @@ export function makePdf(pages: string[][]): Buffer {
     const ops = lines.map((l, j) => `BT /F1 11 Tf 60 ${780 - 16 * j} Td ${pdfString(l)} Tj ET`).join('\n');
     add(`<< /Length ${Buffer.byteLength(ops, 'latin1')} >>\nstream\n${ops}\nendstream`);
   });
+  return pdfFromObjects(objs);
+}
+
+/** A PDF file of these object bodies (object 1 is the catalog), with its cross-reference table. */
+export function pdfFromObjects(objs: string[]): Buffer {
   let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
   const offsets: number[] = [];
   objs.forEach((body, i) => {

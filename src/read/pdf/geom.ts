@@ -61,3 +61,16 @@ export function cluster(values: number[], tol: number): number[] {
   if (n > 0) out.push(sum / n);
   return out;
 }
+
+/** A PDF matrix [a b c d e f]. */
+export type Matrix = [number, number, number, number, number, number];
+
+/** m then n (row vectors, as PDF concatenates matrices: CTM' = m × CTM). */
+export const mulMatrix = (m: ArrayLike<number>, n: ArrayLike<number>): Matrix => [
+  m[0] * n[0] + m[1] * n[2],
+  m[0] * n[1] + m[1] * n[3],
+  m[2] * n[0] + m[3] * n[2],
+  m[2] * n[1] + m[3] * n[3],
+  m[4] * n[0] + m[5] * n[2] + n[4],
+  m[4] * n[1] + m[5] * n[3] + n[5],
+];

@@ -9,20 +9,13 @@
  * getTextContent does: a change of font or size, a gap of more than 0.6 em, or a jump back or off
  * the baseline starts a new item; a gap of more than 0.1 em inside a run is a space.
  */
+import { type Matrix, mulMatrix } from './geom';
 import type { OpList } from './rules';
 import type { RawTextItem } from './text';
 
-type M = [number, number, number, number, number, number];
+type M = Matrix;
 const ID: M = [1, 0, 0, 1, 0, 0];
-/** m then n (row vectors, as PDF concatenates matrices). */
-const mul = (m: ArrayLike<number>, n: ArrayLike<number>): M => [
-  m[0] * n[0] + m[1] * n[2],
-  m[0] * n[1] + m[1] * n[3],
-  m[2] * n[0] + m[3] * n[2],
-  m[2] * n[1] + m[3] * n[3],
-  m[4] * n[0] + m[5] * n[2] + n[4],
-  m[4] * n[1] + m[5] * n[3] + n[5],
-];
+const mul = mulMatrix;
 
 /** What a run needs of a loaded font (pdf.js FontFaceObject). */
 export interface GlyphFont {

@@ -10,22 +10,15 @@
  * thin enough to be a line (Chrome, Word and WPS draw cell borders that way). Large fills (cell
  * shading, backgrounds), curves, clips (endPath) and white paint are ignored.
  */
-import type { Rules, Seg } from './geom';
+import { type Matrix, type Rules, type Seg, mulMatrix } from './geom';
 
 export interface OpList {
   fnArray: number[];
   argsArray: unknown[];
 }
 
-type M = [number, number, number, number, number, number];
-const mul = (m: M, n: M): M => [
-  m[0] * n[0] + m[1] * n[2],
-  m[0] * n[1] + m[1] * n[3],
-  m[2] * n[0] + m[3] * n[2],
-  m[2] * n[1] + m[3] * n[3],
-  m[4] * n[0] + m[5] * n[2] + n[4],
-  m[4] * n[1] + m[5] * n[3] + n[5],
-];
+type M = Matrix;
+const mul = mulMatrix;
 const apply = (m: M, x: number, y: number): [number, number] => [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
 
 /** Thickest filled rectangle still taken as a line, in user-space units (points). */
