@@ -93,6 +93,18 @@ describe('text from the operator list matches getTextContent', () => {
     expect(text).toEqual(expect.arrayContaining(['c h a r s p a c e d 4 5', 'baseriseback 10', 'word spaced 6 7', 'scaled 89 after', 'A B C 12D', 'line four', 'col1 22 333', 'mixed fonts 99']));
   });
 
+  test('a font pdf.js could not load: its glyphs are still laid out, with the default font matrix', () => {
+    const OPS = lib.OPS as unknown as Record<string, number>;
+    const g = (unicode: string) => ({ unicode, width: 500 });
+    const ops: OpList = {
+      fnArray: [OPS.beginText, OPS.setFont, OPS.setTextMatrix, OPS.showText, OPS.endText],
+      argsArray: [null, ['g_font_error', 10], [[1, 0, 0, 1, 100, 700]], [[g('1'), g('2'), -1000, g('3')]], null],
+    };
+    const items = textItems(ops, OPS, () => null);
+    // 500/1000 em at 10 pt per glyph; the TJ adjustment of one em (10 pt) is a gap: a new item
+    expect(items.map((i) => [i.str, i.transform[4], i.width])).toEqual([['12', 100, 10], ['3', 120, 5]]);
+  });
+
   test('a rotated run stays one item along its axis', async () => {
     const { items } = await bothWays(lib, buildPdf('BT /F1 12 Tf 0 1 -1 0 500 300 Tm (rotated 66) Tj ET'));
     expect(items.map((i) => i.str)).toEqual(['rotated 66']);

@@ -2,9 +2,9 @@
  * The PDF reader: pdf.js (pdfjs-dist 5.6.205, legacy build, no worker thread) → document model.
  *
  * Per page: one operator list gives text items with boxes (./pdf/glyphs) and ruling lines →
- * lattice tables (merged cells included), text placed by cell geometry; the remaining lines lose page furniture (page
- * numbers, running headers/footers), then borderless tables are found from column alignment
- * (stream), and what is left becomes paragraphs in reading order. Tables and paragraphs that run
+ * lattice tables (merged cells included), text placed by cell geometry; the remaining lines lose
+ * page furniture (page numbers, running headers/footers), then borderless tables are found from
+ * column alignment (stream), and what is left becomes paragraphs in reading order. Tables and paragraphs that run
  * over a page break are joined (repeated header rows dropped); rows of numbers alone at the top of
  * a page continue the borderless table that ended the page before.
  *
@@ -153,7 +153,7 @@ async function pageFonts(page: PdfPage, names: Set<string>): Promise<Map<string,
     [...names].map(
       (n) => new Promise<void>((resolve) => {
         page.commonObjs.get(n, (f: unknown) => {
-          // a font pdf.js could not load resolves to its error: its glyphs still carry text
+          // a font pdf.js could not load resolves to its error (textItems lays its glyphs out anyway)
           fonts.set(n, f && typeof f === 'object' && !(f instanceof Error) ? (f as GlyphFont) : null);
           resolve();
         });

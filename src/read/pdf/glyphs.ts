@@ -51,6 +51,8 @@ interface TextState {
   lineY: number;
 }
 
+/** Stands for a font pdf.js could not load (one object, so runs still break at a font change). */
+const UNKNOWN_FONT: GlyphFont = {};
 const FONT_MATRIX = [0.001, 0, 0, 0.001, 0, 0];
 /** Gap factors of pdf.js's text layer (em units). */
 const SPACE_MIN = 0.102;
@@ -88,7 +90,9 @@ export function textItems(ops: OpList, OPS: Record<string, number>, fontOf: (nam
   };
 
   const setFont = (name: unknown, size: unknown) => {
-    s.font = fontOf(String(name));
+    // a font pdf.js could not load still comes with glyphs (Unicode and widths): laid out with the
+    // default font matrix rather than dropped
+    s.font = fontOf(String(name)) ?? UNKNOWN_FONT;
     let fs = Number(size) || 0;
     s.fontDirection = fs < 0 ? -1 : 1;
     if (fs < 0) fs = -fs;
