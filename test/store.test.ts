@@ -2,7 +2,7 @@
  * The store against the real PostgreSQL on 127.0.0.1 (a fresh schema) and the embedded PGlite:
  * the same tests, the same SQL.
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { openStore, type Store, MIGRATIONS } from '../src/store';
 import type { Extraction } from '../src/model/extraction';
@@ -87,13 +87,23 @@ describe.each(backends)('store on %s', (kind, open) => {
     const bytes = new TextEncoder().encode('2021年政府信息公开工作年度报告 ' + kind);
     const d = await store.putDocument(bytes, { contentType: 'text/plain', url: 'https://a.gov.cn/x' });
     expect(d.sha256).toBe(sha256(bytes));
-    expect(d.blobPath).toBe(join(d.sha256.slice(0, 2), d.sha256.slice(2, 4), d.sha256));
+    expect(d.blobPath).toBe(join(d.sha256.slice(0, 2), d.sha256));
     expect(readFileSync(join(store.blobRoot, d.blobPath)).equals(Buffer.from(bytes))).toBe(true);
     const again = await store.putDocument(bytes);
     expect(again.sha256).toBe(d.sha256);
     expect(again.firstUrl).toBe('https://a.gov.cn/x');
     expect(Buffer.from(await store.readBlob(d.sha256)).equals(Buffer.from(bytes))).toBe(true);
     expect(existsSync(join(store.blobRoot, d.blobPath))).toBe(true);
+  });
+
+  test('blobs a store of an earlier build wrote two levels deep are still read', async () => {
+    const bytes = new TextEncoder().encode('2020年政府信息公开工作年度报告 legacy ' + kind);
+    const sha = sha256(bytes);
+    const legacy = join(store.blobRoot, sha.slice(0, 2), sha.slice(2, 4));
+    mkdirSync(legacy, { recursive: true });
+    writeFileSync(join(legacy, sha), bytes);
+    expect(Buffer.from(await store.readBlob(sha)).equals(Buffer.from(bytes))).toBe(true);
+    await expect(store.readBlob(fakeSha(7))).rejects.toThrow(/ENOENT/);
   });
 
   test('extractions: one row per (sha256, pipeline), JSONB round trip, replace on re-save', async () => {

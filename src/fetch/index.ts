@@ -72,6 +72,9 @@ function defaultDispatcher(allowPrivate: boolean, timeoutMs: number): Agent {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       connections: 16,
+      // Keep a connection for the server's keep-alive hint less 1 s (undici's default margin, 2 s,
+      // closes every connection to a server that hints 1–2 s: a new TCP and TLS handshake per request).
+      keepAliveTimeoutThreshold: 1000,
     });
     dispatchers.set(key, d);
   }

@@ -172,7 +172,7 @@ export async function startFixtureServer(opts: { port?: number; robots?: string 
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = 5000; // Node's default, as Apache's: crawlers reuse connections
   await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   state.port = port;
