@@ -13,7 +13,9 @@
  * Map.prototype.getOrInsert, Uint8Array.prototype.toHex, ...) stay, pdf.js needs them.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { createHash } from 'crypto';
 import { pathToFileURL } from 'url';
 import { installSyncDecompressionStream } from './inflate';
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs' with { 'resolution-mode': 'import' };
@@ -31,6 +33,60 @@ async function importEsm(specifier: string): Promise<unknown> {
 }
 
 let loading: Promise<PdfJs> | undefined;
+
+/**
+ * Converting embedded fonts to OpenType for rendering is the largest part of pdf.js's work that text
+ * extraction does not need: for a CJK subset of a few thousand glyphs it re-encodes every glyph (a fifth
+ * of a typical report's reading time), then the bytes are copied to the display side to be thrown away.
+ * pdftotext never does it. For the fonts where the conversion cannot change the text, we have pdf.js
+ * treat the program as absent, as it does for a font that is not embedded: composite TrueType fonts
+ * (CIDFontType2, the CJK fonts of Word, WPS, LibreOffice and Chromium reports) with a ToUnicode map of
+ * their own, horizontal, and not named like a standard font. Their text comes from the ToUnicode map and
+ * their widths from the /W array either way (pdf.js's _charToGlyph); only the program's glyph shapes and
+ * the font's own ascent and descent, which we do not use, are lost. Other fonts (simple, Type 1, CFF,
+ * vertical, Identity-mapped) are converted as before.
+ *
+ * pdf.js has no option for this, so the worker module is loaded from a copy with the condition added
+ * where the Font constructor checks for a missing file. If that line is not found (another pdf.js
+ * release), the unpatched module is used. `globalThis.__nianbaoFontPrograms = 'load'` turns the skip off
+ * at run time (the test that proves the text unchanged compares both).
+ */
+const FONT_PROGRAM_ANCHOR = '    if (!file || file.isEmpty) {\n      if (file) {\n';
+const FONT_PROGRAM_PATCH = '    if (!file || file.isEmpty || nianbaoSkipFontProgram(name, type, properties)) {\n      if (file?.isEmpty) {\n';
+const FONT_PROGRAM_TEST = `
+function nianbaoSkipFontProgram(name, type, properties) {
+  if (globalThis.__nianbaoFontPrograms === "load") return false;
+  if (!properties.composite || type !== "CIDFontType2" || properties.vertical) return false;
+  if (!properties.hasIncludedToUnicodeMap || properties.toUnicode instanceof IdentityToUnicodeMap) return false;
+  const fontName = normalizeFontName(name);
+  if (getStdFontMap()[fontName] || getNonStdFontMap()[fontName]) return false;
+  globalThis.__nianbaoFontProgramsSkipped = (globalThis.__nianbaoFontProgramsSkipped || 0) + 1;
+  return true;
+}
+class Font {`;
+
+/** The worker module to import: a patched copy (see FONT_PROGRAM_ANCHOR) in a cache directory, else the original. */
+function workerModulePath(dir: string): string {
+  const original = path.join(dir, 'legacy/build/pdf.worker.mjs');
+  try {
+    const src = fs.readFileSync(original, 'utf8');
+    const at = src.indexOf(FONT_PROGRAM_ANCHOR);
+    if (at < 0 || src.indexOf(FONT_PROGRAM_ANCHOR, at + 1) >= 0 || src.split('\nclass Font {').length !== 2) return original;
+    const patched = src.replace(FONT_PROGRAM_ANCHOR, FONT_PROGRAM_PATCH).replace('\nclass Font {', FONT_PROGRAM_TEST);
+    const key = createHash('sha256').update(patched).digest('hex').slice(0, 16);
+    const cacheDir = path.join(os.tmpdir(), 'nianbao-pdfjs');
+    const file = path.join(cacheDir, `pdf.worker.${key}.mjs`);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(cacheDir, { recursive: true });
+      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      fs.writeFileSync(tmp, patched);
+      fs.renameSync(tmp, file); // atomic: concurrent workers write the same bytes
+    }
+    return file;
+  } catch {
+    return original; // unreadable or no writable temp directory: convert fonts as before
+  }
+}
 
 /**
  * Node 20 has no Uint8Array.prototype.toBase64, and the legacy build's polyfill encodes byte by
@@ -71,7 +127,7 @@ export function loadPdfjs(): Promise<PdfJs> {
       const lib = (await importEsm(pathToFileURL(path.join(dir, 'legacy/build/pdf.mjs')).href)) as PdfJs;
       const g = globalThis as { pdfjsWorker?: unknown };
       if (!g.pdfjsWorker) {
-        g.pdfjsWorker = await importEsm(pathToFileURL(path.join(dir, 'legacy/build/pdf.worker.mjs')).href);
+        g.pdfjsWorker = await importEsm(pathToFileURL(workerModulePath(dir)).href);
       }
       return lib;
     } finally {
