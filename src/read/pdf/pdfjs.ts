@@ -13,9 +13,7 @@
  * Map.prototype.getOrInsert, Uint8Array.prototype.toHex, ...) stay, pdf.js needs them.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { createHash } from 'crypto';
 import { pathToFileURL } from 'url';
 import { installSyncDecompressionStream } from './inflate';
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs' with { 'resolution-mode': 'import' };
@@ -46,8 +44,8 @@ let loading: Promise<PdfJs> | undefined;
  * the font's own ascent and descent, which we do not use, are lost. Other fonts (simple, Type 1, CFF,
  * vertical, Identity-mapped) are converted as before.
  *
- * pdf.js has no option for this, so the worker module is loaded from a copy with the condition added
- * where the Font constructor checks for a missing file. If that line is not found (another pdf.js
+ * pdf.js has no option for this, so the worker module is loaded from its source with the condition
+ * added where the Font constructor checks for a missing file. If that line is not found (another pdf.js
  * release), the unpatched module is used. `globalThis.__nianbaoFontPrograms = 'load'` turns the skip off
  * at run time (the test that proves the text unchanged compares both).
  */
@@ -65,26 +63,21 @@ function nianbaoSkipFontProgram(name, type, properties) {
 }
 class Font {`;
 
-/** The worker module to import: a patched copy (see FONT_PROGRAM_ANCHOR) in a cache directory, else the original. */
-function workerModulePath(dir: string): string {
+/**
+ * The worker module to import: the patched source (see FONT_PROGRAM_ANCHOR) as a data: URL, else the
+ * original file. A data: URL, not a copy on disk: a file in a shared temp directory could be replaced
+ * by another local user between writing and importing.
+ */
+function workerModuleUrl(dir: string): string {
   const original = path.join(dir, 'legacy/build/pdf.worker.mjs');
   try {
     const src = fs.readFileSync(original, 'utf8');
     const at = src.indexOf(FONT_PROGRAM_ANCHOR);
-    if (at < 0 || src.indexOf(FONT_PROGRAM_ANCHOR, at + 1) >= 0 || src.split('\nclass Font {').length !== 2) return original;
+    if (at < 0 || src.indexOf(FONT_PROGRAM_ANCHOR, at + 1) >= 0 || src.split('\nclass Font {').length !== 2) return pathToFileURL(original).href;
     const patched = src.replace(FONT_PROGRAM_ANCHOR, FONT_PROGRAM_PATCH).replace('\nclass Font {', FONT_PROGRAM_TEST);
-    const key = createHash('sha256').update(patched).digest('hex').slice(0, 16);
-    const cacheDir = path.join(os.tmpdir(), 'nianbao-pdfjs');
-    const file = path.join(cacheDir, `pdf.worker.${key}.mjs`);
-    if (!fs.existsSync(file)) {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-      fs.writeFileSync(tmp, patched);
-      fs.renameSync(tmp, file); // atomic: concurrent workers write the same bytes
-    }
-    return file;
+    return `data:text/javascript;base64,${Buffer.from(patched, 'utf8').toString('base64')}`;
   } catch {
-    return original; // unreadable or no writable temp directory: convert fonts as before
+    return pathToFileURL(original).href; // unreadable: convert fonts as before
   }
 }
 
@@ -127,7 +120,7 @@ export function loadPdfjs(): Promise<PdfJs> {
       const lib = (await importEsm(pathToFileURL(path.join(dir, 'legacy/build/pdf.mjs')).href)) as PdfJs;
       const g = globalThis as { pdfjsWorker?: unknown };
       if (!g.pdfjsWorker) {
-        g.pdfjsWorker = await importEsm(pathToFileURL(workerModulePath(dir)).href);
+        g.pdfjsWorker = await importEsm(workerModuleUrl(dir));
       }
       return lib;
     } finally {
