@@ -1,8 +1,8 @@
 /**
  * Content-addressed blob directory: bytes live at `<root>/<aa>/<sha256>`, written once, atomically.
  * One level of 256 directories, as git's object store: a million reports are 4,000 files a directory,
- * which ext4's hashed directories handle well, and a new store makes 256 directories, not 65,536 (a
- * directory costs more than the file; stores written before used `<aa>/<bb>/<sha256>`, still read).
+ * which ext4's hashed directories handle well, and a new store makes 256 directories, not 65,536 (each
+ * costs about as much as writing a blob; stores written before used `<aa>/<bb>/<sha256>`, still read).
  */
 import { promises as fs, mkdirSync, writeFileSync, renameSync, statSync } from 'fs';
 import { join, dirname } from 'path';
