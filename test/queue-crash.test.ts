@@ -3,7 +3,7 @@
  * a worker killed with SIGKILL mid-job leaves the job to be picked up again, and it completes once with
  * exactly one stored extraction; SIGTERM finishes the active job before exiting.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { openStore, type Store } from '../src/store';
@@ -13,11 +13,10 @@ import { ingest } from '../src/queue/ingest';
 import { sha256 } from '../src/pipeline/extract';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server';
 import { DATABASE_URL, REDIS_URL, dropRedisPrefix, dropSchema, tempDir, uniqueName } from './helpers/services';
+import { ROOT, exited, startWorkerProcess, until } from './helpers/faults';
 
 jest.setTimeout(90000);
 
-const ROOT = join(__dirname, '..');
-const BIN = join(ROOT, 'bin', 'nianbao.js');
 const schema = uniqueName('nbtest_crash');
 const prefix = uniqueName('nbtestc');
 const blobs = tempDir('nb-cblobs-');
@@ -27,46 +26,13 @@ let cfg: QueueConfig;
 let queues: Queues;
 const children: ChildProcess[] = [];
 
-function startWorker(): Promise<{ child: ChildProcess; log: () => string }> {
-  const env = {
-    ...process.env,
+/** A `nianbao worker` on this test's schema and queue prefix, with short lock and stall times. */
+const startWorker = () =>
+  startWorkerProcess({
     DATABASE_URL, NIANBAO_DB_SCHEMA: schema, NIANBAO_BLOBS: blobs.dir, REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix,
     NIANBAO_ALLOW_PRIVATE: '1', NIANBAO_HOST_INTERVAL_MS: '0', NIANBAO_LOCK_MS: '3000', NIANBAO_STALLED_MS: '1000',
     NIANBAO_FETCH_TIMEOUT_MS: '15000', NIANBAO_FETCH_CONCURRENCY: '4',
-  };
-  const child = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stderr!.on('data', (d) => (out += d));
-  child.stdout!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('worker did not start: ' + out)), 30000);
-    const check = () => {
-      if (/stages fetch\+extract/.test(out)) {
-        clearTimeout(t);
-        child.stderr!.off('data', check);
-        resolve({ child, log: () => out });
-      }
-    };
-    child.stderr!.on('data', check);
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      if (!/stages/.test(out)) reject(new Error(`worker exited ${code}: ${out}`));
-    });
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+  }, children);
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'commands', 'worker.js'))) throw new Error('dist/ is missing: run `npm run build` before these tests');

@@ -198,7 +198,8 @@ export function textItems(ops: OpList, OPS: Record<string, number>, fontOf: (nam
       case OPS.save:
         stack.push({ ...s });
         break;
-      case OPS.restore: {
+      case OPS.restore:
+      case OPS.paintFormXObjectEnd: {
         const prev = stack.pop();
         if (prev) s = prev;
         break;
@@ -210,11 +211,6 @@ export function textItems(ops: OpList, OPS: Record<string, number>, fontOf: (nam
         stack.push({ ...s });
         const m = a?.[0] as ArrayLike<number> | null;
         if (m && m.length === 6) s.ctm = mul(m, s.ctm);
-        break;
-      }
-      case OPS.paintFormXObjectEnd: {
-        const prev = stack.pop();
-        if (prev) s = prev;
         break;
       }
       case OPS.beginText:

@@ -59,6 +59,7 @@ export function extractRules(ops: OpList, OPS: Record<string, number>): Rules {
         save();
         break;
       case OPS.restore:
+      case OPS.paintFormXObjectEnd:
         restore();
         break;
       case OPS.transform:
@@ -70,9 +71,6 @@ export function extractRules(ops: OpList, OPS: Record<string, number>): Rules {
         if (m && m.length === 6) ctm = mul(Array.from(m) as M, ctm);
         break;
       }
-      case OPS.paintFormXObjectEnd:
-        restore();
-        break;
       case OPS.setLineWidth:
         lineWidth = Number(args?.[0]) || 0;
         break;
