@@ -31,6 +31,7 @@ import { openStore, type Store } from '../src/store';
 import { queueConfigFromEnv } from '../src/queue/config';
 import { openQueues } from '../src/queue/queues';
 import { ingest } from '../src/queue/ingest';
+import { fetchDocument, RobotsCache, ROBOTS_AGENT } from '../src/fetch';
 import { startFixtureServer, type FixtureServer } from '../test/helpers/fixture-server';
 import { tempDir } from '../test/helpers/services';
 
@@ -60,6 +61,21 @@ interface Env {
   appName: string;
 }
 
+/**
+ * How the queue side runs its 2 extraction threads: NIANBAO_BENCH_WORKERS=2 (default) is 2 worker processes
+ * of 1 thread each, as 2 machines would; NIANBAO_BENCH_WORKERS=1 is one process with 2 threads, as the
+ * docs advise for one 2-core machine (one thread per core).
+ */
+function workerProcesses(): number {
+  const n = Number(process.env.NIANBAO_BENCH_WORKERS ?? 2);
+  if (n !== 1 && n !== 2) throw new Error('NIANBAO_BENCH_WORKERS must be 1 or 2');
+  return n;
+}
+
+function workerShape(): NodeJS.ProcessEnv {
+  return workerProcesses() === 1 ? { NIANBAO_EXTRACT_CONCURRENCY: '2', NIANBAO_FETCH_CONCURRENCY: '16' } : {};
+}
+
 async function setup(tag: string): Promise<Env> {
   const id = `${tag}_${process.pid}_${randomBytes(3).toString('hex')}`;
   const schema = `nbbench_${id}`;
@@ -71,6 +87,7 @@ async function setup(tag: string): Promise<Env> {
     ...process.env, DATABASE_URL, PGAPPNAME: appName, NIANBAO_DB_SCHEMA: schema, NIANBAO_BLOBS: blobs.dir, REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix,
     NIANBAO_ALLOW_PRIVATE: '1', NIANBAO_HOST_INTERVAL_MS: '0', NIANBAO_HOST_CONCURRENCY: '16', NIANBAO_BACKOFF_MS: '200',
     NIANBAO_FETCH_CONCURRENCY: '8', NIANBAO_EXTRACT_CONCURRENCY: process.env.NIANBAO_EXTRACT_CONCURRENCY ?? '1',
+    ...workerShape(),
   };
   const store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
   return { srv, schema, prefix, blobs, env, store, children: [], logs: new Map(), appName };
@@ -355,11 +372,15 @@ export interface QueueScenario {
   mix: string;
   docs: number;
   results: QueueBenchResult[];
+  /** Wall-time overhead against in-process extraction of the same bytes (median of the rounds). */
   overhead: number;
+  /** The same against in-process extraction that fetches each URL first (as `nianbao extract <url>`). */
+  overheadVsFetch: number;
   cpuOverhead: number;
   /** CPU per document of workers + PostgreSQL + Redis, less that of the in-process run (ms). */
   fixedCpuMs: number;
   workerPeakRssMiB: number[];
+  rounds: number;
 }
 
 /**
@@ -378,7 +399,7 @@ function mixesFromEnv(): MixName[] {
   return out;
 }
 
-export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixName[]; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; cpuOverhead: number; workerPeakRssMiB: number[]; scenarios: QueueScenario[] }> {
+export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixName[]; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; overheadVsFetch: number; cpuOverhead: number; workerPeakRssMiB: number[]; scenarios: QueueScenario[] }> {
   const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
   const scenarios: QueueScenario[] = [];
   for (const mix of opts.mixes ?? mixesFromEnv()) {
@@ -386,135 +407,205 @@ export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixNa
     scenarios.push(await runScenario(mix, n, log));
   }
   if (scenarios.length > 1) {
-    log('summary (docs/s in-process 2 threads → queue; overhead; worker peak RSS):');
+    log('summary (medians; docs/s in-process 2 threads → queue; overhead, and against in-process fetching too; worker peak RSS):');
     for (const sc of scenarios) {
-      const [, in2, q] = sc.results;
+      const in2 = sc.results[1];
+      const q = sc.results[sc.results.length - 1];
       log(`  ${sc.mix.padEnd(8)} ${String(sc.docs).padStart(4)} docs  ${in2.docsPerSecond.toFixed(1).padStart(6)} → ${q.docsPerSecond.toFixed(1).padStart(6)} docs/s  ` +
-        `overhead ${(sc.overhead * 100).toFixed(1)}% (CPU ${(sc.cpuOverhead * 100).toFixed(1)}%, fixed ${sc.fixedCpuMs.toFixed(1)} ms/doc)  RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
+        `overhead ${(sc.overhead * 100).toFixed(1)}%, ${(sc.overheadVsFetch * 100).toFixed(1)}% (CPU ${(sc.cpuOverhead * 100).toFixed(1)}%, fixed ${sc.fixedCpuMs.toFixed(1)} ms/doc)  RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
     }
   }
   const first = scenarios[0];
-  return { name: 'queue', results: first.results, overhead: first.overhead, cpuOverhead: first.cpuOverhead, workerPeakRssMiB: first.workerPeakRssMiB, scenarios };
+  return { name: 'queue', results: first.results, overhead: first.overhead, overheadVsFetch: first.overheadVsFetch, cpuOverhead: first.cpuOverhead, workerPeakRssMiB: first.workerPeakRssMiB, scenarios };
 }
 
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+const range = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : f(xs[0]));
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Each side of one round: documents per second and the CPU it took (ms). */
+interface RoundResult {
+  inMemory: { s: number; cpuMs: number; main: number; threads: number };
+  inFetch: { s: number; cpuMs: number };
+  queue: { s: number; workerMs: number; mainMs: number; extractMs: number; dbMs: number; redisMs: number; benchMs: number; extracted: number; failed: number; statuses: string; same: boolean };
+}
+
+/**
+ * One mix: both sides warmed up, then NIANBAO_BENCH_ROUNDS rounds (default 3), each timing the same number
+ * of fresh documents three ways, in alternating order (these machines' speed drifts by the minute, so
+ * adjacent runs are compared, and the median of the rounds is reported):
+ * - in-process, 2 threads, bytes in memory (the extraction alone);
+ * - in-process, 2 threads, each document fetched over HTTP from the same server first (as
+ *   `nianbao extract <url>…` runs: the same fetch code, no queue, no store);
+ * - the queue: ingest + 2 worker processes (or one with 2 threads: NIANBAO_BENCH_WORKERS=1) + Redis +
+ *   PostgreSQL + blob directory.
+ */
 async function runScenario(mixName: MixName, n: number, log: (s: string) => void): Promise<QueueScenario> {
   const e = await setup(mixName === 'text' ? 'q' : 'qp');
   const results: QueueBenchResult[] = [];
   let mix: Mix | undefined;
+  let pool: ExtractPool | undefined;
   try {
     mix = mixName === 'text' ? textMix(e.srv) : await pdfMix(mixName);
     const m = mix;
-    // Warm-up: as many documents as the timed run (NIANBAO_BENCH_WARM to change), for each side. A fresh
+    const R = Math.max(1, Number(process.env.NIANBAO_BENCH_ROUNDS ?? 3));
+    // Warm-up: as many documents as a timed round (NIANBAO_BENCH_WARM to change), for each side. A fresh
     // thread or process runs its first hundred documents at half speed while V8 compiles the readers, and a
     // short warm-up would time that start-up, not the steady state of workers that run for hours.
     const W = Math.max(m.warm, Number(process.env.NIANBAO_BENCH_WARM ?? n));
-    const docs = Array.from({ length: n }, (_, i) => m.bytes(i));
+    // document ids: n+1… warm-up, then round r uses (r + 1) * 100000 + k (every one a distinct content)
+    const ids = (r: number) => Array.from({ length: n }, (_, k) => (r + 1) * 100000 + k);
     const ref = (i: number) => ({ uri: m.url(i), contentType: m.contentType(i) });
-    const mb = docs.reduce((a, d) => a + d.length, 0) / 2 ** 20;
-    log(`queue [${m.name}]: ${n} documents (${m.describe}; ${mb.toFixed(1)} MiB), 2 worker processes, PostgreSQL + Redis on 127.0.0.1; ${W} documents to warm up each side`);
-    // warm-up, so neither side pays module loading or compilation in its timing (documents n+1… are outside the timed set)
+    const mb = ids(0).reduce((a, i) => a + m.bytes(i).length, 0) / 2 ** 20;
+    log(`queue [${m.name}]: ${n} documents a round (${m.describe}; ${mb.toFixed(1)} MiB), ${R} rounds, ${workerProcesses() === 2 ? '2 worker processes' : '1 worker process with 2 threads'}, ` +
+      `PostgreSQL + Redis on 127.0.0.1; ${W} documents to warm up each side`);
     for (let k = 0; k < W; k++) await extractBytes(new Uint8Array(m.bytes(n + 1 + k)), ref(n + 1 + k));
 
+    // the sequential figure, once (for reference)
     const statuses = new Map<string, number>();
     let t = performance.now();
-    for (let i = 0; i < n; i++) {
-      const x = await extractBytes(new Uint8Array(docs[i]), ref(i));
+    for (const i of ids(0)) {
+      const x = await extractBytes(new Uint8Array(m.bytes(i)), ref(i));
       statuses.set(x.status, (statuses.get(x.status) ?? 0) + 1);
     }
     let s = (performance.now() - t) / 1000;
     results.push({ name: 'in-process, sequential', docs: n, seconds: s, docsPerSecond: n / s, note: `${((s * 1000) / n).toFixed(1)} ms/doc` });
     log(`  in-process sequential   ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${((s * 1000) / n).toFixed(1)} ms/doc; ${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')})`);
+    const statusText = (mp: Map<string, number>) => [...mp].sort().map(([k, v]) => `${v} ${k}`).join(', ');
 
-    const pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
-    let wnext = 0;
-    await Promise.all([0, 1].map(async () => {
-      while (wnext < W) {
-        const j = wnext++;
-        await pool.run(new Uint8Array(m.bytes(n + 1 + j)), ref(n + 1 + j));
-      }
-    }));
-    const cpu0 = process.cpuUsage();
-    const th0 = threadCpuMs(process.pid);
-    t = performance.now();
-    let next = 0;
-    await Promise.all([0, 1].map(async () => {
-      while (next < n) {
-        const i = next++;
-        await pool.run(new Uint8Array(docs[i]), ref(i));
-      }
-    }));
-    s = (performance.now() - t) / 1000;
-    const cpuIn = process.cpuUsage(cpu0);
-    const inprocCpuMs = (cpuIn.user + cpuIn.system) / 1000;
-    const thIn = [...threadCpuMs(process.pid)].map(([tid, ms]) => ({ tid, ms: ms - (th0.get(tid) ?? 0) }));
-    const inMain = thIn.find((x) => x.tid === process.pid)?.ms ?? NaN;
-    const inThreads = thIn.filter((x) => x.tid !== process.pid).map((x) => x.ms).sort((a, b) => b - a).slice(0, 2).reduce((a, b) => a + b, 0);
-    await pool.close();
-    const inproc2 = { name: 'in-process, 2 threads', docs: n, seconds: s, docsPerSecond: n / s, note: `CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc` };
-    results.push(inproc2);
-    log(`  in-process 2 threads    ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  CPU ${(inprocCpuMs / n).toFixed(1)} ms/doc ` +
-      `(main thread ${(inMain / n).toFixed(1)}, extraction threads ${(inThreads / n).toFixed(1)}, other threads ${((inprocCpuMs - inMain - inThreads) / n).toFixed(1)})`);
+    pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
+    const p = pool;
+    const twoAtATime = async (list: number[], one: (i: number) => Promise<unknown>) => {
+      let next = 0;
+      await Promise.all([0, 1].map(async () => {
+        while (next < list.length) await one(list[next++]);
+      }));
+    };
+    const robots = new RobotsCache(ROBOTS_AGENT);
+    const fetchOpts = { allowPrivate: true, robotsCache: robots, limiter: null };
+    const fetchAndExtract = async (i: number) => {
+      const r = await fetchDocument(m.url(i), fetchOpts);
+      await p.run(r.bytes, { uri: r.finalUrl, contentType: r.contentType ?? undefined });
+    };
+    const warmIds = Array.from({ length: W }, (_, k) => n + 1 + k);
+    await twoAtATime(warmIds, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
+    await twoAtATime(warmIds, fetchAndExtract);
 
-    const workers = await Promise.all([startWorker(e), startWorker(e)]);
-    // warm the workers' extraction threads outside the timed run
+    const workers = await Promise.all(Array.from({ length: workerProcesses() }, () => startWorker(e)));
     const cfg = queueConfigFromEnv(e.env);
     const queues = openQueues(cfg);
-    // twice the warm-up documents: one set per worker process (which takes which is up to the queue)
-    const warm = await ingest(e.store, queues, cfg, Array.from({ length: W * 2 }, (_, k) => ({ url: m.url(n + 1 + k) })));
-    await waitDone(e.store, warm.batch, cfg.pipeline, 60000);
-    const w0 = workers.map((w) => cpuMs(w.pid!));
-    const m0 = workers.map((w) => cpuMs(w.pid!, w.pid!));
-    const t0s = workers.map((w) => threadCpuMs(w.pid!));
-    const r0 = await redisCpuMs().catch(() => NaN);
-    const dbCpu = sampleDbCpu(e.store, e.appName);
-    const b0 = process.cpuUsage();
-    t = performance.now();
-    const res = await ingest(e.store, queues, cfg, Array.from({ length: n }, (_, i) => ({ url: m.url(i) })));
-    const c = await waitDone(e.store, res.batch, cfg.pipeline, 600000, log);
-    s = (performance.now() - t) / 1000;
-    const bCpu = process.cpuUsage(b0);
-    const workerCpuMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!) - w0[i], 0);
-    const mainCpuMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!, w.pid!) - m0[i], 0);
-    // the busiest thread besides the main one is the extraction thread (one per worker in this bench)
-    const extractCpuMs = workers.reduce((a, w, i) => {
-      const now = threadCpuMs(w.pid!);
-      let top = 0;
-      for (const [tid, ms] of now) if (tid !== w.pid) top = Math.max(top, ms - (t0s[i].get(tid) ?? 0));
-      return a + top;
-    }, 0);
-    const dbCpuMs = await dbCpu.stop();
-    const redisMs = (await redisCpuMs().catch(() => NaN)) - r0;
+    // warm the workers outside the timed rounds: twice the warm-up documents, one set per extraction thread
+    const warm = await ingest(e.store, queues, cfg, Array.from({ length: W * 2 }, (_, k) => ({ url: m.url(n + 1 + W + k) })));
+    await waitDone(e.store, warm.batch, cfg.pipeline, 120000);
+
+    const inMemory = async (list: number[]) => {
+      const cpu0 = process.cpuUsage();
+      const th0 = threadCpuMs(process.pid);
+      const t0 = performance.now();
+      await twoAtATime(list, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
+      const sec = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(cpu0);
+      const th = [...threadCpuMs(process.pid)].map(([tid, ms]) => ({ tid, ms: ms - (th0.get(tid) ?? 0) }));
+      const main = th.find((x) => x.tid === process.pid)?.ms ?? NaN;
+      const threads = th.filter((x) => x.tid !== process.pid).map((x) => x.ms).sort((a, b) => b - a).slice(0, 2).reduce((a, b) => a + b, 0);
+      return { s: sec, cpuMs: (c.user + c.system) / 1000, main, threads };
+    };
+    const inFetch = async (list: number[]) => {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await twoAtATime(list, fetchAndExtract);
+      const c = process.cpuUsage(cpu0);
+      return { s: (performance.now() - t0) / 1000, cpuMs: (c.user + c.system) / 1000 };
+    };
+    const throughQueue = async (list: number[]) => {
+      const w0 = workers.map((w) => cpuMs(w.pid!));
+      const m0 = workers.map((w) => cpuMs(w.pid!, w.pid!));
+      const t0s = workers.map((w) => threadCpuMs(w.pid!));
+      const r0 = await redisCpuMs().catch(() => NaN);
+      const dbCpu = sampleDbCpu(e.store, e.appName);
+      const b0 = process.cpuUsage();
+      const t0 = performance.now();
+      const res = await ingest(e.store, queues, cfg, list.map((i) => ({ url: m.url(i) })));
+      const c = await waitDone(e.store, res.batch, cfg.pipeline, 600000, log);
+      const sec = (performance.now() - t0) / 1000;
+      const bCpu = process.cpuUsage(b0);
+      const workerMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!) - w0[i], 0);
+      const mainMs = workers.reduce((a, w, i) => a + cpuMs(w.pid!, w.pid!) - m0[i], 0);
+      // the busiest threads besides the main one are the extraction threads (2 in all in this bench)
+      const perThread = 2 / workers.length;
+      const extractMs = workers.reduce((a, w, i) => {
+        const busy = [...threadCpuMs(w.pid!)].filter(([tid]) => tid !== w.pid).map(([tid, ms]) => ms - (t0s[i].get(tid) ?? 0)).sort((x, y) => y - x);
+        return a + busy.slice(0, perThread).reduce((x, y) => x + y, 0);
+      }, 0);
+      const dbMs = await dbCpu.stop();
+      const redisMs = (await redisCpuMs().catch(() => NaN)) - r0;
+      const byStatus = await e.store.query<{ status: string; n: number }>(
+        `SELECT x.status, count(*)::int AS n FROM extractions x JOIN sources s ON s.sha256 = x.sha256 WHERE s.batch = $1 GROUP BY x.status ORDER BY x.status`, [res.batch]);
+      const stored = new Map(byStatus.map((r) => [r.status, Number(r.n)]));
+      return {
+        s: sec, workerMs, mainMs, extractMs, dbMs, redisMs: Number.isFinite(redisMs) ? redisMs : 0, benchMs: (bCpu.user + bCpu.system) / 1000,
+        extracted: c.sources.extracted, failed: c.sources.failed, statuses: statusText(stored), same: statusText(stored) === statusText(statuses),
+      };
+    };
+
+    const rounds: RoundResult[] = [];
+    for (let r = 0; r < R; r++) {
+      const list = ids(r);
+      const out: Partial<RoundResult> = {};
+      // alternate the order, so a drift in the machine's speed does not favour one side
+      const steps: Array<() => Promise<void>> = [
+        async () => void (out.inMemory = await inMemory(list)),
+        async () => void (out.inFetch = await inFetch(list)),
+        async () => void (out.queue = await throughQueue(list)),
+      ];
+      for (const st of r % 2 ? steps.reverse() : steps) await st();
+      const x = out as RoundResult;
+      rounds.push(x);
+      log(`  round ${r + 1}: in-process ${(n / x.inMemory.s).toFixed(1)} docs/s (fetching too: ${(n / x.inFetch.s).toFixed(1)}), ` +
+        `queue ${(n / x.queue.s).toFixed(1)} docs/s: overhead ${pct(x.inMemory.s ? x.queue.s / x.inMemory.s - 1 : NaN)} ` +
+        `(against fetching in-process ${pct(x.queue.s / x.inFetch.s - 1)}); stored ${x.queue.statuses}${x.queue.same ? '' : ' — NOT as in-process'}`);
+    }
     await queues.close();
     const peaks = await stopWorkers(e);
-    const q = { name: 'queue: ingest + 2 workers + store', docs: n, seconds: s, docsPerSecond: n / s, note: `${c.sources.extracted} extracted, ${c.sources.failed} failed` };
-    results.push(q);
-    const overhead = inproc2.docsPerSecond / q.docsPerSecond - 1;
+
     const per = (ms: number) => (ms / n).toFixed(1);
-    const queueCpu = workerCpuMs + dbCpuMs + (Number.isFinite(redisMs) ? redisMs : 0);
-    log(`  CPU per document: workers ${per(workerCpuMs)} ms (main threads ${per(mainCpuMs)} ms, extraction threads ${per(extractCpuMs)} ms, ` +
-      `other threads: GC, compiler, I/O ${per(workerCpuMs - mainCpuMs - extractCpuMs)} ms), their PostgreSQL backends ${per(dbCpuMs)} ms, ` +
-      `Redis ${per(redisMs)} ms (whole server), bench process (fixture HTTP server, ingest, polling) ${per((bCpu.user + bCpu.system) / 1000)} ms`);
-    log(`  CPU overhead (workers + PostgreSQL + Redis vs in-process 2 threads): ${((queueCpu / inprocCpuMs - 1) * 100).toFixed(1)}%; ` +
-      `fixed cost ${per(queueCpu - inprocCpuMs)} ms per document`);
+    const med = (f: (x: RoundResult) => number) => median(rounds.map(f));
+    const inMemS = med((x) => x.inMemory.s);
+    const inFetchS = med((x) => x.inFetch.s);
+    const qS = med((x) => x.queue.s);
+    results.push({ name: 'in-process, 2 threads', docs: n, seconds: inMemS, docsPerSecond: n / inMemS, note: `CPU ${per(med((x) => x.inMemory.cpuMs))} ms/doc` });
+    results.push({ name: 'in-process, 2 threads, fetched over HTTP', docs: n, seconds: inFetchS, docsPerSecond: n / inFetchS, note: `CPU ${per(med((x) => x.inFetch.cpuMs))} ms/doc (with the fixture server)` });
+    const last = rounds[rounds.length - 1].queue;
+    results.push({ name: 'queue: ingest + 2 workers + store', docs: n, seconds: qS, docsPerSecond: n / qS, note: `${last.extracted} extracted, ${last.failed} failed (last round)` });
+    const overheads = rounds.map((x) => x.queue.s / x.inMemory.s - 1);
+    const overheadsFetch = rounds.map((x) => x.queue.s / x.inFetch.s - 1);
+    const queueCpu = (x: RoundResult) => x.queue.workerMs + x.queue.dbMs + x.queue.redisMs;
+    const cpuOverheads = rounds.map((x) => queueCpu(x) / x.inMemory.cpuMs - 1);
+    const fixed = rounds.map((x) => (queueCpu(x) - x.inMemory.cpuMs) / n);
+    log(`  in-process 2 threads    ${inMemS.toFixed(2).padStart(7)} s  ${(n / inMemS).toFixed(1).padStart(7)} docs/s  CPU ${per(med((x) => x.inMemory.cpuMs))} ms/doc ` +
+      `(main thread ${per(med((x) => x.inMemory.main))}, extraction threads ${per(med((x) => x.inMemory.threads))}, other threads ${per(med((x) => x.inMemory.cpuMs - x.inMemory.main - x.inMemory.threads))})  [medians of ${R} rounds]`);
+    log(`  … fetched over HTTP     ${inFetchS.toFixed(2).padStart(7)} s  ${(n / inFetchS).toFixed(1).padStart(7)} docs/s  CPU ${per(med((x) => x.inFetch.cpuMs))} ms/doc (client, fixture server and extraction in one process)`);
+    log(`  queue + store (2 procs) ${qS.toFixed(2).padStart(7)} s  ${(n / qS).toFixed(1).padStart(7)} docs/s`);
+    log(`  CPU per document: workers ${per(med((x) => x.queue.workerMs))} ms (main threads ${per(med((x) => x.queue.mainMs))} ms, extraction threads ${per(med((x) => x.queue.extractMs))} ms, ` +
+      `other threads: GC, compiler, I/O ${per(med((x) => x.queue.workerMs - x.queue.mainMs - x.queue.extractMs))} ms), their PostgreSQL backends ${per(med((x) => x.queue.dbMs))} ms, ` +
+      `Redis ${per(med((x) => x.queue.redisMs))} ms (whole server), bench process (fixture HTTP server, ingest, polling) ${per(med((x) => x.queue.benchMs))} ms`);
+    log(`  CPU overhead (workers + PostgreSQL + Redis vs in-process 2 threads): ${pct(median(cpuOverheads))} (rounds ${range(cpuOverheads, pct)}); ` +
+      `fixed cost ${median(fixed).toFixed(1)} ms per document (rounds ${range(fixed, (v) => v.toFixed(1))})`);
     for (const [pid, out] of e.logs) {
       const prof = /profile: (.*)/.exec(out)?.[1];
       if (prof) log(`  worker ${pid}: ${prof}`);
     }
-    const lat = await e.store.query<Record<string, number>>(
-      `SELECT round(avg(extract(epoch FROM fetched_at - created_at)) * 1000)::int AS to_fetched_ms,
-              round(avg(extract(epoch FROM done_at - fetched_at)) * 1000)::int AS fetched_to_done_ms,
-              (SELECT round(avg(x.duration_ms))::int FROM extractions x JOIN sources s2 ON s2.sha256 = x.sha256 WHERE s2.batch = $1) AS extract_ms
-       FROM sources WHERE batch = $1`, [res.batch]);
-    const byStatus = await e.store.query<{ status: string; n: number }>(
-      `SELECT x.status, count(*)::int AS n FROM extractions x JOIN sources s ON s.sha256 = x.sha256 WHERE s.batch = $1 GROUP BY x.status ORDER BY x.status`, [res.batch]);
-    const stored = byStatus.map((r) => `${r.n} ${r.status}`).join(', ');
-    const same = byStatus.every((r) => statuses.get(r.status) === Number(r.n)) && byStatus.length === statuses.size;
-    log(`  mean latencies: queued→fetched ${lat[0].to_fetched_ms} ms, fetched→stored ${lat[0].fetched_to_done_ms} ms, extraction ${lat[0].extract_ms} ms`);
-    log(`  stored extractions: ${stored}${same ? ' (as in-process)' : ` — NOT as in-process (${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')})`}`);
-    log(`  queue + store (2 procs) ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${q.note})`);
-    log(`  overhead vs in-process 2 threads: ${(overhead * 100).toFixed(1)}%   worker peak RSS: ${peaks.join(', ')} MiB`);
-    return { mix: m.name, docs: n, results, overhead, cpuOverhead: queueCpu / inprocCpuMs - 1, fixedCpuMs: (queueCpu - inprocCpuMs) / n, workerPeakRssMiB: peaks };
+    log(`  overhead vs in-process 2 threads: ${pct(median(overheads))} (rounds ${range(overheads, pct)}); ` +
+      `vs in-process fetching the same URLs: ${pct(median(overheadsFetch))} (rounds ${range(overheadsFetch, pct)})   worker peak RSS: ${peaks.join(', ')} MiB`);
+    return {
+      mix: m.name, docs: n, results, overhead: median(overheads), overheadVsFetch: median(overheadsFetch), cpuOverhead: median(cpuOverheads),
+      fixedCpuMs: median(fixed), workerPeakRssMiB: peaks, rounds: rounds.length,
+    };
   } finally {
+    await pool?.close();
     await mix?.close();
     await teardown(e);
   }

@@ -2,8 +2,8 @@
  * Worker-thread body for extraction: CPU-heavy parsing runs here so the queue worker's event loop
  * keeps renewing job locks, and a document that runs too long can be stopped (thread terminated).
  * With `prepare`, the result goes back already serialised for the store (PreparedExtraction): the
- * JSON.stringify of the documents and the compression of the cells run here too; the strings cross
- * threads cheaply and the compressed cells move (transferred, not copied).
+ * JSON.stringify of the documents and the compression of the cells and checks run here too; the strings
+ * cross threads cheaply and the compressed documents move (transferred, not copied).
  */
 import { parentPort } from 'worker_threads';
 import { getHeapStatistics } from 'v8';
@@ -21,7 +21,7 @@ if (parentPort) {
       const heap = getHeapStatistics().used_heap_size; // this thread's heap (for recycling)
       if (msg.prepare) {
         const prepared = prepareExtraction(ext);
-        port.postMessage({ id: msg.id, prepared, ms, rss, heap }, [prepared.cellsZ.buffer as ArrayBuffer]);
+        port.postMessage({ id: msg.id, prepared, ms, rss, heap }, [prepared.cellsZ.buffer as ArrayBuffer, prepared.checksZ.buffer as ArrayBuffer]);
       } else port.postMessage({ id: msg.id, ext, ms, rss, heap });
     } catch (e) {
       port.postMessage({ id: msg.id, error: String((e as Error)?.stack ?? e), ms: Date.now() - t0 });

@@ -13,7 +13,8 @@ import { BlobCache, StepTimes } from '../src/queue/blob-cache';
 import { openQueues, FETCH_QUEUE, EXTRACT_QUEUE, type Queues, type FetchJobData, type ExtractJobData } from '../src/queue/queues';
 import { ExtractPool } from '../src/queue/extract-pool';
 import { RedisHostLimiter } from '../src/queue/host-limiter';
-import { processFetch, processExtract, newRobotsCache, waitingOutStoreOutages, StoreTrouble, type StageContext } from '../src/queue/stages';
+import { processFetch, processExtract, newRobotsCache, waitingOutStoreOutages, isStoreUnavailable, StoreTrouble, type StageContext } from '../src/queue/stages';
+import { StoreWriter } from '../src/queue/store-writer';
 
 export interface WorkerOptions {
   stages?: Array<'fetch' | 'extract'>;
@@ -74,6 +75,8 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
     // fetch jobs extract their own documents (one job per document), within the same memory budget
     inline: both && cfg.extract.inline ? { maxWaitingBytes: cacheBytes, slowFetchMs: cfg.extract.slowFetchMs, heldBytes: 0 } : undefined,
     storeTrouble: new StoreTrouble(),
+    // extraction writes of this process's jobs share transactions (group commit)
+    writer: stages.includes('extract') ? new StoreWriter(store, { maxBatch: cfg.store.batch, lingerMs: cfg.store.lingerMs, isUnavailable: isStoreUnavailable }) : undefined,
   };
   const common = {
     connection,
@@ -125,6 +128,7 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
     close() {
       closing ??= (async () => {
         await Promise.all(workers.map((w) => w.close()));
+        await ctx.writer?.drain();
         await pool.close();
         await queues.close();
         limiterRedis?.disconnect();
@@ -133,7 +137,8 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
         if (ctx.times) {
           const cpu = process.cpuUsage();
           log(`nianbao worker ${process.pid} profile: ${ctx.times.report()}; db round trips ${dbStats.roundTrips}; ` +
-            `blob cache ${ctx.recent?.hits ?? 0} hits ${ctx.recent?.misses ?? 0} misses; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms`);
+            `blob cache ${ctx.recent?.hits ?? 0} hits ${ctx.recent?.misses ?? 0} misses; ` +
+            `store ${ctx.writer?.writes ?? 0} writes in ${ctx.writer?.batches ?? 0} transactions; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms`);
         }
         if (ownStore) await store.close();
       })();

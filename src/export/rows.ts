@@ -4,6 +4,7 @@
  */
 import { columnsFor, fieldColumns, labelsFor, fieldIndex, type ColumnDef } from './columns';
 import type { ResolvedReport } from './records';
+import { failedChecks as countFailedChecks } from '../model/extraction';
 
 export type Value = string | number | boolean | null;
 export type Row = Value[];
@@ -21,9 +22,7 @@ function fit(v: number | null, col: ColumnDef, r: ResolvedReport, violations: Ty
 }
 
 export function failedChecks(r: ResolvedReport): number {
-  let n = 0;
-  for (const c of r.extraction.checks ?? []) if (!c.ok && !c.skipped) n++;
-  return n;
+  return countFailedChecks(r.extraction.checks);
 }
 
 function metaValues(r: ResolvedReport): Record<string, Value> {

@@ -125,3 +125,10 @@ export interface Extraction {
   /** Version of the pipeline that produced this extraction (stores re-run on change). */
   pipeline: string;
 }
+
+/** Checks that failed, skipped ones (not computable) not counted: the review queue's and the exports' count. */
+export function failedChecks(checks: readonly Check[] | undefined): number {
+  let n = 0;
+  for (const c of checks ?? []) if (!c.ok && !c.skipped) n++;
+  return n;
+}

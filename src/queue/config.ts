@@ -46,6 +46,12 @@ export interface QueueConfig {
     /** A fetch slower than this (ms) hands its document off whenever no thread is free. */
     slowFetchMs: number;
   };
+  /**
+   * Group commit of a process's extraction writes (see StoreWriter): up to `batch` writes in one
+   * transaction, waiting at most `lingerMs` for more while an extraction that could join is running.
+   * `batch` 1 stores each write alone.
+   */
+  store: { batch: number; lingerMs: number };
   /** BullMQ lock duration and stalled-check interval (ms): a crashed worker's job is retried after about this long. */
   lockMs: number;
   stalledMs: number;
@@ -88,6 +94,10 @@ export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueC
       recycleHeapMb: int(env.NIANBAO_EXTRACT_RECYCLE_MB, 768),
       inline: bool(env.NIANBAO_EXTRACT_INLINE, true),
       slowFetchMs: int(env.NIANBAO_SLOW_FETCH_MS, 1000),
+    },
+    store: {
+      batch: Math.max(1, int(env.NIANBAO_STORE_BATCH, 8)),
+      lingerMs: Math.max(0, int(env.NIANBAO_STORE_LINGER_MS, 50)),
     },
     lockMs,
     stalledMs: int(env.NIANBAO_STALLED_MS, lockMs),

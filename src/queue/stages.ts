@@ -14,6 +14,8 @@ import type { Store } from '../store/types';
 import type { QueueConfig } from './config';
 import type { ExtractPool } from './extract-pool';
 import type { BlobCache, StepTimes } from './blob-cache';
+import type { StoreWriter } from './store-writer';
+import type { ExtractionWrite, RecordedExtraction } from '../store/types';
 import { HostBusyError } from './host-limiter';
 import { extractJobId, extractJobOptions, type ExtractJobData, type FetchJobData, type Queues } from './queues';
 
@@ -37,6 +39,8 @@ export interface StageContext {
   inline?: InlinePolicy;
   /** When the store was last found unreachable (processFetch asks it before fetching for a while after). */
   storeTrouble?: StoreTrouble;
+  /** Group commit of this process's extraction writes (else each is stored alone). */
+  writer?: StoreWriter;
 }
 
 /** The store was unreachable a short while ago (set by waitingOutStoreOutages). */
@@ -134,23 +138,30 @@ export function extractHere(ctx: StageContext, bytes: number, fetchMs: number): 
 type ExtractData = Omit<ExtractJobData, 'sha256'>;
 
 /**
+ * A fetch job extracts its own document (extractHere said so), holding its bytes against the memory budget
+ * meanwhile. With `fetched` (content new to the blob directory), the download is recorded in the
+ * extraction's own statement, and an extraction of the same content stored meanwhile by another job is kept.
+ */
+async function extractHereAndStore(ctx: StageContext, sha256: string, bytes: Uint8Array | null, ref: { uri?: string; contentType?: string | null }, fetched?: ExtractionWrite['fetched']): Promise<FetchOutcome & { outcome: 'fetched' }> {
+  const p = ctx.inline as InlinePolicy;
+  const size = bytes?.length ?? 0;
+  p.heldBytes += size;
+  let r: ExtractJobOutcome;
+  try {
+    r = await extractAndStore(ctx, sha256, bytes, ref, fetched);
+  } finally {
+    p.heldBytes -= size;
+  }
+  if (r.outcome === 'stored') return { outcome: 'fetched', sha256, extract: r.kept ? 'exists' : 'stored', id: r.id, status: r.status };
+  return { outcome: 'fetched', sha256, extract: 'failed' };
+}
+
+/**
  * Stored content whose extraction is due: extract it here (`here`, decided by extractHere) or queue
  * the extract job. `bytes`, when given, are the fetched bytes (they may move to the extraction thread).
  */
 async function extractOrHandOff(ctx: StageContext, sha256: string, data: ExtractData, bytes: Uint8Array | null, here: boolean): Promise<FetchOutcome & { outcome: 'fetched' }> {
-  if (here) {
-    const p = ctx.inline as InlinePolicy;
-    const size = bytes?.length ?? 0;
-    p.heldBytes += size;
-    let r: ExtractJobOutcome;
-    try {
-      r = await extractAndStore(ctx, sha256, bytes, { uri: data.uri, contentType: data.contentType });
-    } finally {
-      p.heldBytes -= size;
-    }
-    if (r.outcome === 'stored') return { outcome: 'fetched', sha256, extract: 'stored', id: r.id, status: r.status };
-    return { outcome: 'fetched', sha256, extract: 'failed' };
-  }
+  if (here) return extractHereAndStore(ctx, sha256, bytes, { uri: data.uri, contentType: data.contentType });
   if (bytes) ctx.recent?.put(sha256, bytes);
   const force = data.force ? `r${Date.now().toString(36)}` : null;
   await step(ctx, 'fetch.enqueue', () => ctx.queues.extract.add('extract', { sha256, ...data }, { ...extractJobOptions(ctx.cfg), jobId: extractJobId(ctx.cfg, sha256, force) }));
@@ -236,6 +247,17 @@ async function fetchAndStore(ctx: StageContext, job: Job<FetchJobData>, token: s
       httpStatus = r.status;
     }
     const here = extractHere(ctx, bytes.length, Date.now() - t0);
+    if (here && !job.data.force) {
+      // Content new to the blob directory has never been fetched, so no extraction of it exists: extract at
+      // once and record the download with the extraction, in one statement (the extraction's). Content seen
+      // before asks the store first (below): it is usually extracted already.
+      const blob = await step(ctx, 'fetch.blob', () => store.putBlob(bytes, sha));
+      if (!blob.existed) {
+        const fetched = { sourceId: src.id, info: { finalUrl, attachmentUrl, httpStatus, contentType }, bytes: bytes.length, blobPath: blob.blobPath, attempt };
+        return await extractHereAndStore(ctx, blob.sha256, bytes, { uri: finalUrl, contentType }, fetched);
+      }
+      sha = blob.sha256;
+    }
     // blob + document + source status + "extracted already?" in one statement (not asked when forced).
     // Extracting here, its commit need not wait for the WAL flush: the extraction's commit flushes it.
     // Handing off, it must be durable before the extract job exists.
@@ -262,7 +284,7 @@ async function fetchAndStore(ctx: StageContext, job: Job<FetchJobData>, token: s
 
 export type ExtractJobOutcome =
   | { outcome: 'skipped'; reason: string }
-  | { outcome: 'stored'; id: number; status: string; ms: number; timedOut: boolean }
+  | { outcome: 'stored'; id: number; status: string; ms: number; timedOut: boolean; kept?: boolean }
   | { outcome: 'failed'; code: string };
 
 export async function processExtract(ctx: StageContext, job: Job<ExtractJobData>): Promise<ExtractJobOutcome> {
@@ -279,28 +301,40 @@ export async function processExtract(ctx: StageContext, job: Job<ExtractJobData>
 
 /**
  * Extract stored content (the bytes given, else from this process's recent fetches, else from the blob
- * directory) in a thread and store the result: extraction + audit + cross-checks in one transaction, then
- * the sources' status.
+ * directory) in a thread and store the result: extraction + audit + cross-checks + the sources' status in
+ * one transaction (with `fetched`, the download too), shared with other jobs' writes by the StoreWriter.
  */
-async function extractAndStore(ctx: StageContext, sha256: string, given: Uint8Array | null, ref: { uri?: string; contentType?: string | null }): Promise<ExtractJobOutcome> {
+async function extractAndStore(ctx: StageContext, sha256: string, given: Uint8Array | null, ref: { uri?: string; contentType?: string | null }, fetched?: ExtractionWrite['fetched']): Promise<ExtractJobOutcome> {
   const { store } = ctx;
-  let bytes = given ?? ctx.recent?.take(sha256);
-  if (!bytes) {
-    try {
-      bytes = await step(ctx, 'extract.read', () => store.readBlob(sha256));
-    } catch (e) {
-      const message = `blob ${sha256} unreadable: ${(e as Error).message}`;
-      for (const s of await store.listSources({ sha256, status: 'fetched' })) {
-        await store.markSourceFailed(s.id, { stage: 'extract', code: 'blob_missing', message });
+  // this job's write is on its way: a batch being gathered may wait for it (see StoreWriter)
+  const expected = ctx.writer?.expect();
+  try {
+    let bytes = given ?? ctx.recent?.take(sha256);
+    if (!bytes) {
+      try {
+        bytes = await step(ctx, 'extract.read', () => store.readBlob(sha256));
+      } catch (e) {
+        const message = `blob ${sha256} unreadable: ${(e as Error).message}`;
+        for (const s of await store.listSources({ sha256, status: 'fetched' })) {
+          await store.markSourceFailed(s.id, { stage: 'extract', code: 'blob_missing', message });
+        }
+        return { outcome: 'failed', code: 'blob_missing' };
       }
-      return { outcome: 'failed', code: 'blob_missing' };
     }
+    // The thread extracts and serialises for the store; the bytes move to it (not copied).
+    const out = await step(ctx, 'extract.thread', () => ctx.pool.runPrepared(bytes as Uint8Array, { uri: ref.uri, contentType: ref.contentType ?? undefined }, { transfer: true, sha256 }));
+    const write: ExtractionWrite = { prepared: out.prepared, durationMs: out.ms, actor: 'worker', ...(fetched ? { fetched, keepExisting: true } : {}) };
+    let row: RecordedExtraction;
+    if (ctx.writer) {
+      const written = ctx.writer.write(write);
+      expected?.(); // queued: a batch that waited only for this write goes now, with it
+      row = await step(ctx, 'extract.store', () => written);
+    } else row = await step(ctx, 'extract.store', () => store.recordExtractions([write]).then((r) => r[0]));
+    ctx.onExtracted?.({ sha256, ms: out.ms, status: row.status });
+    return { outcome: 'stored', id: row.id, status: row.status, ms: out.ms, timedOut: out.timedOut, kept: row.kept };
+  } finally {
+    expected?.();
   }
-  // The thread extracts and serialises for the store; the bytes move to it (not copied).
-  const out = await step(ctx, 'extract.thread', () => ctx.pool.runPrepared(bytes as Uint8Array, { uri: ref.uri, contentType: ref.contentType ?? undefined }, { transfer: true, sha256 }));
-  const row = await step(ctx, 'extract.store', () => store.recordExtraction(out.prepared, { durationMs: out.ms, actor: 'worker' }));
-  ctx.onExtracted?.({ sha256, ms: out.ms, status: row.status });
-  return { outcome: 'stored', id: row.id, status: row.status, ms: out.ms, timedOut: out.timedOut };
 }
 
 export function newRobotsCache(): RobotsCache {

@@ -28,12 +28,13 @@ const SYNC_MAX = 1024 * 1024;
 const TMP_TAG = `${process.pid}.${randomBytes(4).toString('hex')}.`;
 let tmpCount = 0;
 
-export async function writeBlob(root: string, sha256: string, bytes: Uint8Array): Promise<string> {
+/** Write a blob unless it is there already; `existed` says which. */
+export async function writeBlob(root: string, sha256: string, bytes: Uint8Array): Promise<{ rel: string; existed: boolean }> {
   const rel = blobRelPath(sha256);
   const full = join(root, rel);
   if (bytes.length <= SYNC_MAX) {
     try {
-      if (statSync(full, { throwIfNoEntry: false })?.size === bytes.length) return rel;
+      if (statSync(full, { throwIfNoEntry: false })?.size === bytes.length) return { rel, existed: true };
     } catch {
       /* unreadable: write it */
     }
@@ -52,11 +53,11 @@ export async function writeBlob(root: string, sha256: string, bytes: Uint8Array)
       writeFileSync(tmp, bytes);
     }
     renameSync(tmp, full);
-    return rel;
+    return { rel, existed: false };
   }
   try {
     const st = await fs.stat(full);
-    if (st.size === bytes.length) return rel;
+    if (st.size === bytes.length) return { rel, existed: true };
   } catch {
     /* absent: write it */
   }
@@ -64,7 +65,7 @@ export async function writeBlob(root: string, sha256: string, bytes: Uint8Array)
   const tmp = `${full}.${TMP_TAG}${++tmpCount}.tmp`;
   await fs.writeFile(tmp, bytes);
   await fs.rename(tmp, full);
-  return rel;
+  return { rel, existed: false };
 }
 
 export async function readBlob(root: string, sha256: string): Promise<Uint8Array> {

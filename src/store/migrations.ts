@@ -162,6 +162,21 @@ ALTER TABLE extractions ALTER COLUMN cells DROP NOT NULL;
 ALTER TABLE extractions ADD CONSTRAINT extractions_cells_present CHECK (cells IS NOT NULL OR cells_z IS NOT NULL) NOT VALID;
 `,
   },
+  {
+    version: 5,
+    name: 'checks stored compressed, with their failed count',
+    // The checks (every identity with its arithmetic spelled out: 15–20 KB of JSON per report) go to
+    // checks_z, compressed like the cells (src/store/prepare.ts). The one thing SQL asked of them, how
+    // many failed, is the column checks_failed (the review queue sorts and shows it for every row it
+    // lists, which with JSONB meant reading and expanding each row's checks). Rows written before keep
+    // their JSONB checks and a NULL count, and read the same (the queue counts those the old way).
+    sql: `
+ALTER TABLE extractions ADD COLUMN IF NOT EXISTS checks_z BYTEA;
+ALTER TABLE extractions ADD COLUMN IF NOT EXISTS checks_failed INTEGER;
+ALTER TABLE extractions ALTER COLUMN checks DROP NOT NULL;
+ALTER TABLE extractions ADD CONSTRAINT extractions_checks_present CHECK (checks IS NOT NULL OR checks_z IS NOT NULL) NOT VALID;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

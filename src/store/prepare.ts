@@ -1,12 +1,12 @@
 /**
  * An extraction made ready for the store: its row columns plus the JSONB documents already serialised,
- * and the cells document (fields' provenance, the bulk of an extraction) already compressed.
- * Extraction threads prepare it (so JSON.stringify and compression of the cells run beside the
- * extraction, not on the queue worker's event loop) and the store passes the strings and bytes straight
- * to PostgreSQL.
+ * and the two bulky documents (the cells, each field's provenance; the checks, each identity with its
+ * arithmetic) already compressed. Extraction threads prepare it (so JSON.stringify and compression run
+ * beside the extraction, not on the queue worker's event loop) and the store passes the strings and bytes
+ * straight to PostgreSQL.
  */
 import { deflateSync, inflateSync, constants } from 'zlib';
-import type { Extraction } from '../model/extraction';
+import { failedChecks, type Extraction } from '../model/extraction';
 
 export interface PreparedExtraction {
   sha256: string;
@@ -18,28 +18,36 @@ export interface PreparedExtraction {
   errorCode: string | null;
   errorMessage: string | null;
   /** JSON text of each JSONB column. */
-  json: { source: string; meta: string; fields: string; checks: string; flags: string };
-  /** The cells document for `extractions.cells_z` (see encodeCells). */
+  json: { source: string; meta: string; fields: string; flags: string };
+  /** The cells document for `extractions.cells_z` (see encodeJsonZ). */
   cellsZ: Uint8Array;
+  /** The checks for `extractions.checks_z` (see encodeJsonZ). */
+  checksZ: Uint8Array;
+  /** Checks that failed, skipped ones not counted (`extractions.checks_failed`, for the review queue). */
+  checksFailed: number;
 }
 
 const json = (v: unknown): string => JSON.stringify(v ?? null);
 
 /**
- * The cells document as stored in `extractions.cells_z`: the JSON text, zlib-compressed (RFC 1950, level 1).
- * Nothing queries inside it in SQL, so PostgreSQL need not parse 20–60 KB of JSON into JSONB for every
- * extraction (most of a worker's database CPU) nor keep it in twice the space.
+ * A document as stored in the `*_z` columns: the JSON text, zlib-compressed (RFC 1950, level 1). Nothing
+ * queries inside the cells (20–60 KB of JSON per report) or the checks (15–20 KB) in SQL, so PostgreSQL
+ * need not parse them into JSONB on every insert (most of a worker's database CPU per document) nor keep
+ * them in twice the space.
  */
-export function encodeCells(cells: unknown): Uint8Array {
-  const z = deflateSync(Buffer.from(json(cells ?? {}), 'utf8'), { level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
+export function encodeJsonZ(doc: unknown): Uint8Array {
+  const z = deflateSync(Buffer.from(json(doc), 'utf8'), { level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
   // an exact copy: the result may be a view on a larger buffer, and a view moves (or is cloned) whole
   return new Uint8Array(z);
 }
 
-/** The cells document back from `cells_z` (a Buffer from pg, a Uint8Array from PGlite). */
-export function decodeCells(z: Uint8Array): Extraction['cells'] {
-  return JSON.parse(inflateSync(z).toString('utf8'));
+/** A document back from a `*_z` column (a Buffer from pg, a Uint8Array from PGlite). */
+export function decodeJsonZ<T>(z: Uint8Array): T {
+  return JSON.parse(inflateSync(z).toString('utf8')) as T;
 }
+
+export const encodeCells = (cells: unknown): Uint8Array => encodeJsonZ(cells ?? {});
+export const decodeCells = (z: Uint8Array): Extraction['cells'] => decodeJsonZ<Extraction['cells']>(z);
 
 export function isPrepared(x: Extraction | PreparedExtraction): x is PreparedExtraction {
   return typeof (x as PreparedExtraction).json === 'object' && ArrayBuffer.isView((x as PreparedExtraction).cellsZ);
@@ -59,9 +67,10 @@ export function prepareExtraction(ext: Extraction): PreparedExtraction {
       source: json(ext.source),
       meta: json(ext.meta),
       fields: json(ext.fields ?? {}),
-      checks: json(ext.checks ?? []),
       flags: json(ext.flags ?? []),
     },
     cellsZ: encodeCells(ext.cells),
+    checksZ: encodeJsonZ(ext.checks ?? []),
+    checksFailed: failedChecks(ext.checks),
   };
 }

@@ -1,12 +1,13 @@
 /** The Store over a `Db` (pg or PGlite): the same SQL for both. */
 import type { Extraction } from '../model/extraction';
 import { sha256 as sha256Of, PIPELINE_VERSION } from '../pipeline/extract';
-import type { Db, Queryer } from './db';
+import type { Db, Queryer, Session } from './db';
+import type { PreparedExtraction } from './prepare';
 import { MIGRATIONS } from './migrations';
 import { writeBlob, readBlob as readBlobFile, blobRelPath } from './blobs';
-import { decodeCells, encodeCells, isPrepared, prepareExtraction, type PreparedExtraction } from './prepare';
+import { decodeCells, decodeJsonZ, isPrepared, prepareExtraction } from './prepare';
 import type {
-  AuditEntry, AuditRow, CrossCheckRow, CrossFlag, DocumentRow, ExtractionQuery, ExtractionRow, FetchedInfo,
+  AuditEntry, AuditRow, CrossCheckRow, CrossFlag, DocumentRow, ExtractionQuery, ExtractionRow, ExtractionWrite, FetchedInfo,
   NewReview, NewSource, RecordedExtraction, ReviewRow, SourceError, SourceRow, SourceStatus, StatusCounts, Store,
 } from './types';
 
@@ -58,7 +59,8 @@ function toExtraction(r: any): ExtractionRow {
     fields: r.fields,
     // rows since migration 4 hold the cells compressed in cells_z; older rows in the JSONB column
     cells: r.cells ?? (r.cells_z != null ? decodeCells(r.cells_z) : {}),
-    checks: r.checks,
+    // likewise the checks, since migration 5, in checks_z
+    checks: r.checks ?? (r.checks_z != null ? decodeJsonZ<Extraction['checks']>(r.checks_z) : []),
     flags: r.flags,
     status: r.status,
     pipeline: r.pipeline,
@@ -260,7 +262,7 @@ export class SqlStore implements Store {
     opts: { sha256?: string; pipeline?: string; asyncCommit?: boolean; attempt?: number } = {},
   ): Promise<{ sha256: string; bytes: number; blobPath: string; extracted: number | null; skipped?: SourceStatus | 'missing' }> {
     const sha = opts.sha256 ?? sha256Of(bytes);
-    const rel = await writeBlob(this.blobRoot, sha, bytes);
+    const { rel } = await writeBlob(this.blobRoot, sha, bytes);
     // With a pipeline: an extraction of this content for it already there? Then the source (and any other
     // fetched source of the content) is marked extracted in the same statement. With asyncCommit (the
     // caller stores the extraction next, whose synchronous commit flushes this one too), the commit does
@@ -307,7 +309,7 @@ export class SqlStore implements Store {
 
   async putDocument(bytes: Uint8Array, meta: { contentType?: string | null; url?: string | null } = {}): Promise<DocumentRow> {
     const sha = sha256Of(bytes);
-    const rel = await writeBlob(this.blobRoot, sha, bytes);
+    const { rel } = await writeBlob(this.blobRoot, sha, bytes);
     const rows = await this.db.query(
       `INSERT INTO documents (sha256, bytes, blob_path, content_type, first_url) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (sha256) DO UPDATE SET blob_path = EXCLUDED.blob_path RETURNING *`,
@@ -321,6 +323,12 @@ export class SqlStore implements Store {
     return rows[0] ? toDocument(rows[0]) : null;
   }
 
+  async putBlob(bytes: Uint8Array, sha256?: string): Promise<{ sha256: string; blobPath: string; existed: boolean }> {
+    const sha = sha256 ?? sha256Of(bytes);
+    const { rel, existed } = await writeBlob(this.blobRoot, sha, bytes);
+    return { sha256: sha, blobPath: rel, existed };
+  }
+
   readBlob(sha256: string): Promise<Uint8Array> {
     return readBlobFile(this.blobRoot, sha256);
   }
@@ -328,21 +336,17 @@ export class SqlStore implements Store {
   // ---- extractions
 
   async saveExtraction(ext: Extraction, opts: { durationMs?: number; actor?: string } = {}): Promise<ExtractionRow> {
+    const p = prepareExtraction(ext);
     const rows = await this.db.query(
       `INSERT INTO extractions (sha256, pipeline, status, agency, year, template, error_code, error_message,
-         source, meta, fields, cells, cells_z, checks, flags, duration_ms)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,NULL,$12::bytea,$13::jsonb,$14::jsonb,$15)
-       ON CONFLICT (sha256, pipeline) DO UPDATE SET status = EXCLUDED.status, agency = EXCLUDED.agency,
-         year = EXCLUDED.year, template = EXCLUDED.template, error_code = EXCLUDED.error_code,
-         error_message = EXCLUDED.error_message, source = EXCLUDED.source, meta = EXCLUDED.meta,
-         fields = EXCLUDED.fields, cells = NULL, cells_z = EXCLUDED.cells_z, checks = EXCLUDED.checks, flags = EXCLUDED.flags,
-         duration_ms = EXCLUDED.duration_ms, updated_at = now()
+         source, meta, fields, cells, cells_z, checks, checks_z, checks_failed, flags, duration_ms)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,NULL,$12::bytea,NULL,$13::bytea,$14::int,$15::jsonb,$16)
+       ON CONFLICT (sha256, pipeline) DO UPDATE SET ${REPLACE_SET}
        RETURNING *, (xmax = 0) AS created`,
       [
-        ext.source.sha256, ext.pipeline, ext.status, ext.meta?.agency ?? null, ext.meta?.year ?? null,
-        ext.meta?.template ?? null, ext.error?.code ?? null, ext.error?.message ?? null,
-        json(ext.source), json(ext.meta), json(ext.fields ?? {}), encodeCells(ext.cells), json(ext.checks ?? []),
-        json(ext.flags ?? []), opts.durationMs == null ? null : Math.round(opts.durationMs),
+        p.sha256, p.pipeline, p.status, p.agency, p.year, p.template, p.errorCode, p.errorMessage,
+        p.json.source, p.json.meta, p.json.fields, p.cellsZ, p.checksZ, p.checksFailed, p.json.flags,
+        opts.durationMs == null ? null : Math.round(opts.durationMs),
       ],
     );
     const row = toExtraction(rows[0]);
@@ -357,61 +361,30 @@ export class SqlStore implements Store {
   }
 
   async recordExtraction(e: Extraction | PreparedExtraction, opts: { durationMs?: number; actor?: string } = {}): Promise<RecordedExtraction> {
-    const p = isPrepared(e) ? e : prepareExtraction(e);
-    const sha = p.sha256;
-    blobRelPath(sha); // validates
-    const checksFor = p.agency != null && p.year != null && p.status !== 'failed';
-    const params = [
-      sha, p.pipeline, p.status, p.agency, p.year, p.template, p.errorCode, p.errorMessage,
-      p.json.source, p.json.meta, p.json.fields, p.cellsZ, p.json.checks, p.json.flags,
-      opts.durationMs == null ? null : Math.round(opts.durationMs), opts.actor ?? 'pipeline',
-    ];
+    return (await this.recordExtractions([{ prepared: isPrepared(e) ? e : prepareExtraction(e), ...opts }]))[0];
+  }
+
+  async recordExtractions(writes: ExtractionWrite[]): Promise<RecordedExtraction[]> {
+    if (!writes.length) return [];
+    for (const w of writes) blobRelPath(w.prepared.sha256); // validates
+    // The agency locks serialise the cross-checks of one agency across workers. All of the batch's are
+    // taken first, in one order (so two batches never wait on each other in a cycle), and before the first
+    // statement's snapshot, so a concurrent duplicate committed just before is seen.
+    const keys = [...new Set(writes.map((w) => w.prepared.agency).filter((a): a is string => a != null).map((a) => lockKey('cross:' + a)))].sort((a, b) => a - b);
     return this.db.session(async (c) => {
-      // The agency lock serialises the cross-checks of one agency across workers; taken before the
-      // statement's snapshot, so a concurrent duplicate committed just before is seen.
-      // Both sent at once (pipelined: one round trip, run in order): the lock is held before the
-      // record statement takes its snapshot.
-      const begin = c.simple(p.agency != null ? `BEGIN; SELECT pg_advisory_xact_lock(${lockKey('cross:' + p.agency)})` : 'BEGIN');
-      // extraction + audit + old checks dropped + candidates + this content's fetched sources marked
-      const record = c.query(RECORD_SQL, params, 'nianbao_record_extraction');
-      const r = (await Promise.all([begin, record]))[1][0];
-      const id = Number(r.id);
-      const touched = new Set<number>((r.touched ?? []).map(Number));
-      let checks: NewCheck[] = [];
-      if (checksFor && r.cands?.length) {
-        const me: CrossExt = { id, agency: p.agency as string, year: Number(p.year), sha256: sha, fields: JSON.parse(p.json.fields) };
-        const cands: CrossExt[] = r.cands.map((x: any) => ({ id: Number(x.id), agency: p.agency as string, year: Number(x.year), sha256: x.sha256, fields: x.fields ?? {} }));
-        checks = incrementalChecks(me, cands);
+      // BEGIN, the locks and the first statement go out together (pipelined: one round trip, run in order);
+      // each write's follow-up statements go out with the next write's statement; the last ones with COMMIT.
+      let sent: Array<Promise<unknown>> = [c.simple(['BEGIN', ...keys.map((k) => `SELECT pg_advisory_xact_lock(${k})`)].join('; '))];
+      const out: RecordedExtraction[] = [];
+      for (const w of writes) {
+        const record = c.query(RECORD_SQL, recordParams(w), 'nianbao_record_extraction');
+        const r = (await Promise.all([...sent, record]))[sent.length] as any[];
+        const done = followUp(c, w.prepared, r[0]);
+        out.push(done.recorded);
+        sent = done.sent;
       }
-      const rows = checks.map((k) => ({ kind: k.kind, agency: k.a.agency, extraction_a: k.a.id, extraction_b: k.b.id, year_a: k.a.year, year_b: k.b.year, ok: k.ok, detail: k.detail, mismatches: k.mism }));
-      if (r.created && !touched.size) {
-        // A new extraction with nothing removed: its checks only add flags (at the end, as the newest
-        // checks), so append them instead of rebuilding the partners' whole lists.
-        if (checks.length) {
-          const add = new Map<number, CrossFlag[]>();
-          for (const k of rows) {
-            for (const side of ['a', 'b'] as const) {
-              const f = flagFor(k, side);
-              const me = side === 'a' ? k.extraction_a : k.extraction_b;
-              if (f) add.set(me, [...(add.get(me) ?? []), f]);
-            }
-          }
-          // sent with the COMMIT (pipelined: one round trip)
-          const append = c.query(APPEND_CHECKS_SQL, [json(rows), json([...add].map(([i, f]) => ({ id: i, add: f })))], 'nianbao_append_checks');
-          await Promise.all([append, c.simple('COMMIT')]);
-        } else await c.simple('COMMIT');
-      } else {
-        // A replacement (or checks removed): rebuild the flags of every extraction involved; all sent at once.
-        for (const k of checks) (touched.add(k.a.id), touched.add(k.b.id));
-        touched.add(id);
-        const inserted = checks.length ? c.query(INSERT_CHECKS_SQL, [json(rows)], 'nianbao_insert_checks') : null;
-        const refreshed = refreshCrossFlagsSql(c, [...touched]);
-        await Promise.all([inserted, refreshed, c.simple('COMMIT')]);
-      }
-      return {
-        id, sha256: sha, pipeline: p.pipeline, status: p.status, agency: p.agency, year: p.year,
-        created: !!r.created, marked: Number(r.marked ?? 0), crossChecks: checks.length,
-      };
+      await Promise.all([...sent, c.simple('COMMIT')]);
+      return out;
     });
   }
 
@@ -752,9 +725,21 @@ async function refreshCrossFlags(q: Queryer, ids: number[]): Promise<void> {
   for (const [id, f] of flags) await q.query('UPDATE extractions SET cross_flags = $2::jsonb WHERE id = $1', [id, json(f)]);
 }
 
+/** What a new extraction of the same (sha256, pipeline) replaces. */
+const REPLACE_SET = `status = EXCLUDED.status, agency = EXCLUDED.agency,
+    year = EXCLUDED.year, template = EXCLUDED.template, error_code = EXCLUDED.error_code,
+    error_message = EXCLUDED.error_message, source = EXCLUDED.source, meta = EXCLUDED.meta,
+    fields = EXCLUDED.fields, cells = NULL, cells_z = EXCLUDED.cells_z, checks = NULL, checks_z = EXCLUDED.checks_z,
+    checks_failed = EXCLUDED.checks_failed, flags = EXCLUDED.flags, duration_ms = EXCLUDED.duration_ms, updated_at = now()`;
+
 /**
  * Store an extraction with its audit entry, drop its old cross-checks, find its cross-check candidates,
  * and mark the content's `fetched` sources `extracted`, in one statement of the extraction's transaction.
+ * With a source ($19), the same statement also records its download (document row, fetch details) and
+ * marks it `extracted`. With $18 (keep existing), an extraction of the same (sha256, pipeline) that is
+ * there already stays as it is, and nothing but the sources is written.
+ * Candidates come back with only what the checks compare: a same-year report's fields only when they
+ * differ from this one's (else `same`), another year's only its carried-over/forward figures.
  * (A source of the same content that a concurrent fetch job records as `fetched` after this statement's
  * snapshot is not marked here; that job does not see the extraction either, so it extracts and marks
  * the source itself: no source stays `fetched`, at worst one document is extracted twice.)
@@ -762,34 +747,108 @@ async function refreshCrossFlags(q: Queryer, ids: number[]): Promise<void> {
 const RECORD_SQL = `
 WITH x AS (
   INSERT INTO extractions (sha256, pipeline, status, agency, year, template, error_code, error_message,
-    source, meta, fields, cells, cells_z, checks, flags, duration_ms)
-  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,NULL,$12::bytea,$13::jsonb,$14::jsonb,$15)
-  ON CONFLICT (sha256, pipeline) DO UPDATE SET status = EXCLUDED.status, agency = EXCLUDED.agency,
-    year = EXCLUDED.year, template = EXCLUDED.template, error_code = EXCLUDED.error_code,
-    error_message = EXCLUDED.error_message, source = EXCLUDED.source, meta = EXCLUDED.meta,
-    fields = EXCLUDED.fields, cells = NULL, cells_z = EXCLUDED.cells_z, checks = EXCLUDED.checks, flags = EXCLUDED.flags,
-    duration_ms = EXCLUDED.duration_ms, updated_at = now()
-  RETURNING id, (xmax = 0) AS created),
+    source, meta, fields, cells, cells_z, checks, checks_z, checks_failed, flags, duration_ms)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10::jsonb,$11::jsonb,NULL,$12::bytea,NULL,$13::bytea,$14::int,$15::jsonb,$16)
+  ON CONFLICT (sha256, pipeline) DO UPDATE SET ${REPLACE_SET}
+  WHERE NOT $18::boolean
+  RETURNING id, (xmax = 0) AS created, fields),
 a AS (
   INSERT INTO audit_log (actor, action, entity, entity_id, detail)
-  SELECT $16, CASE WHEN x.created THEN 'extraction.create' ELSE 'extraction.replace' END, 'extraction', x.id::text,
+  SELECT $17, CASE WHEN x.created THEN 'extraction.create' ELSE 'extraction.replace' END, 'extraction', x.id::text,
     jsonb_build_object('sha256', $1::text, 'pipeline', $2::text, 'status', $3::text, 'error', $7::text)
   FROM x),
 d AS (
   DELETE FROM cross_checks c USING x WHERE c.extraction_a = x.id OR c.extraction_b = x.id
   RETURNING c.extraction_a, c.extraction_b),
 cand AS (
-  SELECT DISTINCT ON (year) id, year, sha256, fields FROM extractions
-  WHERE pipeline = $2 AND agency = $4 AND year BETWEEN $5::int - 1 AND $5::int + 1 AND status <> 'failed' AND sha256 <> $1
+  SELECT DISTINCT ON (e.year) e.id, e.year, e.sha256, e.fields = x.fields AS same,
+    CASE WHEN e.year = $5::int THEN NULLIF(e.fields, x.fields)
+      ELSE (SELECT jsonb_object_agg(f.k, f.v) FROM jsonb_each(e.fields) AS f(k, v) WHERE f.k LIKE 's3.carried%') END AS fields
+  FROM extractions e CROSS JOIN x
+  WHERE e.pipeline = $2 AND e.agency = $4 AND e.year BETWEEN $5::int - 1 AND $5::int + 1 AND e.status <> 'failed' AND e.sha256 <> $1
     AND $3 <> 'failed'
-  ORDER BY year, id),
+  ORDER BY e.year, e.id),
 m AS (
-  UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now() WHERE sha256 = $1 AND status = 'fetched'
+  UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now()
+  WHERE sha256 = $1 AND status = 'fetched' AND id IS DISTINCT FROM $19::bigint
+  RETURNING 1),
+doc AS (
+  INSERT INTO documents (sha256, bytes, blob_path, content_type, first_url)
+  SELECT $1, $20::bigint, $21::text, $22::text, $23::text WHERE $19::bigint IS NOT NULL
+  ON CONFLICT (sha256) DO UPDATE SET blob_path = EXCLUDED.blob_path RETURNING 1),
+f AS (
+  UPDATE sources SET status = 'extracted', final_url = $23::text, attachment_url = $24::text, http_status = $25::int,
+    content_type = $22::text, sha256 = $1, bytes = $20::bigint, blob_path = $21::text, error_stage = NULL, error_code = NULL,
+    error_message = NULL, attempts = GREATEST(attempts, $26::int), fetched_at = now(), updated_at = now(), done_at = now()
+  WHERE id = $19::bigint AND status IN ('queued', 'fetched')
   RETURNING 1)
-SELECT x.id, x.created, (SELECT count(*) FROM m)::int AS marked,
+SELECT (SELECT id FROM x) AS id, (SELECT created FROM x) AS created,
+  CASE WHEN NOT EXISTS (SELECT 1 FROM x) THEN (SELECT id FROM extractions WHERE sha256 = $1 AND pipeline = $2) END AS existing,
+  (SELECT count(*) FROM m)::int AS marked, (SELECT count(*) FROM f)::int AS recorded, (SELECT count(*) FROM doc)::int AS doc,
   (SELECT array_agg(DISTINCT v) FROM (SELECT extraction_a AS v FROM d UNION SELECT extraction_b FROM d) t) AS touched,
-  (SELECT jsonb_agg(jsonb_build_object('id', id, 'year', year, 'sha256', sha256, 'fields', fields)) FROM cand) AS cands
-FROM x`;
+  (SELECT jsonb_agg(jsonb_build_object('id', id, 'year', year, 'sha256', sha256, 'same', same, 'fields', fields)) FROM cand) AS cands`;
+
+function recordParams(w: ExtractionWrite): unknown[] {
+  const p = w.prepared;
+  const f = w.fetched;
+  return [
+    p.sha256, p.pipeline, p.status, p.agency, p.year, p.template, p.errorCode, p.errorMessage,
+    p.json.source, p.json.meta, p.json.fields, p.cellsZ, p.checksZ, p.checksFailed, p.json.flags,
+    w.durationMs == null ? null : Math.round(w.durationMs), w.actor ?? 'pipeline', !!w.keepExisting,
+    f ? f.sourceId : null, f ? f.bytes : null, f ? f.blobPath : null, f ? f.info.contentType ?? null : null,
+    f ? f.info.finalUrl ?? null : null, f ? f.info.attachmentUrl ?? null : null, f ? f.info.httpStatus ?? null : null, f ? f.attempt ?? 0 : 0,
+  ];
+}
+
+/**
+ * After a write's RECORD_SQL: its cross-checks from the candidates, and the statements that store them
+ * (sent, not awaited: they go out with whatever the session sends next).
+ */
+function followUp(c: Session, p: PreparedExtraction, r: any): { recorded: RecordedExtraction; sent: Array<Promise<unknown>> } {
+  const base = { sha256: p.sha256, pipeline: p.pipeline, status: p.status, agency: p.agency, year: p.year, marked: Number(r.marked ?? 0) };
+  const recorded = r.recorded == null ? {} : { sourceRecorded: Number(r.recorded) > 0 };
+  if (r.id == null) {
+    // kept: an extraction of this content was there already
+    return { recorded: { ...base, ...recorded, id: Number(r.existing ?? 0), created: false, crossChecks: 0, kept: true }, sent: [] };
+  }
+  const id = Number(r.id);
+  const touched = new Set<number>((r.touched ?? []).map(Number));
+  let checks: NewCheck[] = [];
+  if (p.agency != null && p.year != null && p.status !== 'failed' && r.cands?.length) {
+    const fields = JSON.parse(p.json.fields);
+    const me: CrossExt = { id, agency: p.agency, year: Number(p.year), sha256: p.sha256, fields };
+    const cands: CrossExt[] = r.cands.map((x: any) => ({
+      id: Number(x.id), agency: p.agency as string, year: Number(x.year), sha256: x.sha256,
+      // a same-year report with the same fields comes back without them
+      fields: x.fields ?? (x.same ? fields : {}),
+    }));
+    checks = incrementalChecks(me, cands);
+  }
+  const rows = checks.map((k) => ({ kind: k.kind, agency: k.a.agency, extraction_a: k.a.id, extraction_b: k.b.id, year_a: k.a.year, year_b: k.b.year, ok: k.ok, detail: k.detail, mismatches: k.mism }));
+  const sent: Array<Promise<unknown>> = [];
+  if (r.created && !touched.size) {
+    // A new extraction with nothing removed: its checks only add flags (at the end, as the newest
+    // checks), so append them instead of rebuilding the partners' whole lists.
+    if (checks.length) {
+      const add = new Map<number, CrossFlag[]>();
+      for (const k of rows) {
+        for (const side of ['a', 'b'] as const) {
+          const f = flagFor(k, side);
+          const me = side === 'a' ? k.extraction_a : k.extraction_b;
+          if (f) add.set(me, [...(add.get(me) ?? []), f]);
+        }
+      }
+      sent.push(c.query(APPEND_CHECKS_SQL, [json(rows), json([...add].map(([i, f]) => ({ id: i, add: f })))], 'nianbao_append_checks'));
+    }
+  } else {
+    // A replacement (or checks removed): rebuild the flags of every extraction involved.
+    for (const k of checks) (touched.add(k.a.id), touched.add(k.b.id));
+    touched.add(id);
+    if (checks.length) sent.push(c.query(INSERT_CHECKS_SQL, [json(rows)], 'nianbao_insert_checks'));
+    sent.push(refreshCrossFlagsSql(c, [...touched]));
+  }
+  return { recorded: { ...base, ...recorded, id, created: !!r.created, crossChecks: checks.length }, sent };
+}
 
 /** New cross-checks of one extraction ($1: rows as JSON). */
 const INSERT_CHECKS_SQL = `INSERT INTO cross_checks (kind, agency, extraction_a, extraction_b, year_a, year_b, ok, detail, mismatches)

@@ -184,6 +184,28 @@ export interface RecordedExtraction {
   marked: number;
   /** Cross-document checks written for it (carry-over, duplicate). */
   crossChecks: number;
+  /**
+   * With `keepExisting`: an extraction of this (sha256, pipeline) was there already and was kept (nothing
+   * written but the fetch and the sources' status); `id` is that extraction's (0 if not yet visible).
+   */
+  kept?: boolean;
+  /** With `fetched`: whether the source was still pending and is now recorded `extracted`. */
+  sourceRecorded?: boolean;
+}
+
+/** One extraction for `recordExtractions`. */
+export interface ExtractionWrite {
+  prepared: PreparedExtraction;
+  durationMs?: number;
+  actor?: string;
+  /**
+   * The download this content came from (its bytes already in the blob directory), recorded in the same
+   * statement: the document row, and the source with its fetch details, marked `extracted` (if it is still
+   * `queued` or `fetched`). A fetch job that extracted its own download writes everything at once.
+   */
+  fetched?: { sourceId: number; info: Omit<FetchedInfo, 'sha256' | 'bytes' | 'blobPath'>; bytes: number; blobPath: string; attempt?: number };
+  /** Keep an extraction of the same (sha256, pipeline) if one exists, rather than replace it (a forced re-run replaces). */
+  keepExisting?: boolean;
 }
 
 export interface StatusCounts {
@@ -268,6 +290,14 @@ export interface Store {
    * Same effect as saveExtraction + crossCheckExtraction + markExtractedBySha, in 3–4 round trips.
    */
   recordExtraction(ext: Extraction | PreparedExtraction, opts?: { durationMs?: number; actor?: string }): Promise<RecordedExtraction>;
+  /**
+   * Several worker writes in one transaction (group commit): each as recordExtraction (with its fetch,
+   * when given), one after another, so each sees those before it exactly as if stored alone. The
+   * agencies' locks are taken up front in one order. All or nothing: on error nothing is stored.
+   */
+  recordExtractions(writes: ExtractionWrite[]): Promise<RecordedExtraction[]>;
+  /** Write bytes to the blob directory (if absent). `existed`: the content was there already (fetched before). */
+  putBlob(bytes: Uint8Array, sha256?: string): Promise<{ sha256: string; blobPath: string; existed: boolean }>;
   getExtraction(id: number): Promise<ExtractionRow | null>;
   findExtraction(sha256: string, pipeline?: string): Promise<ExtractionRow | null>;
   listExtractions(q?: ExtractionQuery): Promise<ExtractionRow[]>;

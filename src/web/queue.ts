@@ -125,7 +125,7 @@ export async function queuePage(store: Store, f: QueueFilter, opts: { after?: [n
       COALESCE(e.source->>'path', e.source->>'uri') AS path, w.decision, e.updated_at,
       (SELECT array_agg(DISTINCT x->>'code') FROM jsonb_array_elements(e.flags || e.cross_flags) x) AS codes,
       jsonb_array_length(e.flags) + jsonb_array_length(e.cross_flags) AS nflags,
-      (SELECT count(*) FROM jsonb_array_elements(e.checks) c WHERE c->>'ok' = 'false' AND COALESCE(c->>'skipped', 'false') <> 'true') AS nfailed,
+      COALESCE(e.checks_failed, (SELECT count(*) FROM jsonb_array_elements(e.checks) c WHERE c->>'ok' = 'false' AND COALESCE(c->>'skipped', 'false') <> 'true')) AS nfailed,
       (SELECT count(DISTINCT r.field) FROM reviews r WHERE r.extraction_id = e.id AND r.action = 'correct') AS ncorr
     FROM extractions e LEFT JOIN web_review_state w ON w.extraction_id = e.id
     ${where} ORDER BY ${order} LIMIT $${p.push(limit + 1)}`;
