@@ -243,6 +243,81 @@ describe.each(backends)('store on %s', (kind, open) => {
     expect(audit.find((x) => x.action === 'extraction.create')!.detail).toMatchObject({ sha256: fakeSha(143), status: 'ok', error: null });
   });
 
+  test('recordExtractions: a batch in one transaction stores what the same writes store one by one', async () => {
+    // same agency twice in a batch (a duplicate and a carry-over between writes of one batch), another agency, no agency
+    const plan: Array<[number, string | null, number | null, Record<string, number>]> = [
+      [60, '己县', 2021, { 's3.carried_over.total': 5, 's3.carried_forward.total': 9 }],
+      [61, '己县', 2022, { 's3.carried_over.total': 8 }],
+      [62, '庚县', 2021, { 's3.carried_forward.total': 1 }],
+      [63, '己县', 2021, { 's3.carried_over.total': 5, 's3.carried_forward.total': 9 }],
+      [64, null, null, {}],
+      [65, '己县', 2020, { 's3.carried_forward.total': 5 }],
+    ];
+    const make = (tag: string, off: number) => plan.map(([n, a, year, f]) =>
+      ext(fakeSha(n + off), { meta: { agency: a == null ? null : a + tag + kind, year, template: year ? '2021' : null } }, f));
+    const alone: number[] = [];
+    for (const e of make('单', 0)) alone.push((await store.recordExtraction(e, { actor: 'worker' })).id);
+    const { prepareExtraction } = await import('../src/store/prepare');
+    const batch = (await store.recordExtractions(make('批', 1000).map((e) => ({ prepared: prepareExtraction(e), actor: 'worker' })))).map((r) => r.id);
+    expect(batch).toHaveLength(plan.length);
+    const norm = (ids: number[]) => async () => Promise.all(ids.map(async (id) => (await store.getExtraction(id))!.crossFlags
+      .map((f) => JSON.stringify({ ...f, message: f.message.replace(/extraction \d+/, 'extraction #' + ids.indexOf(f.other)).replace(/[单批]/, ''), other: ids.indexOf(f.other) }))));
+    const flagsAlone = await norm(alone)();
+    expect(await norm(batch)()).toEqual(flagsAlone);
+    expect(flagsAlone.flat().length).toBeGreaterThan(2); // a duplicate and a carry-over mismatch at least
+    const checksOf = async (ids: number[]) => (await store.listCrossChecks()).filter((r) => ids.includes(r.extractionA))
+      .map((r) => JSON.stringify([r.kind, ids.indexOf(r.extractionA), ids.indexOf(r.extractionB), r.ok, r.detail, r.mismatches])).sort();
+    expect(await checksOf(batch)).toEqual(await checksOf(alone));
+    for (const id of batch) expect((await store.listAudit({ entity: 'extraction', entityId: id })).map((a) => a.action)).toEqual(['extraction.create']);
+    // all or nothing: a write the database refuses takes the whole batch with it
+    const bad = { ...prepareExtraction(ext(fakeSha(70))), status: 'bogus' as 'ok' };
+    await expect(store.recordExtractions([{ prepared: prepareExtraction(ext(fakeSha(71))) }, { prepared: bad }])).rejects.toThrow(/check constraint/);
+    expect(await store.findExtraction(fakeSha(71))).toBeNull();
+  });
+
+  test('recordExtractions with the download: source, document and extraction in one statement; an existing extraction is kept', async () => {
+    const { prepareExtraction } = await import('../src/store/prepare');
+    const bytes = new TextEncoder().encode('年度报告 fetched with its extraction ' + kind);
+    const blob = await store.putBlob(bytes);
+    expect(blob).toMatchObject({ sha256: sha256(bytes), existed: false });
+    expect((await store.putBlob(bytes)).existed).toBe(true);
+    const [a, b] = (await store.upsertSources([{ url: `https://example.gov.cn/m/${kind}/a` }, { url: `https://example.gov.cn/m/${kind}/b` }])).map((x) => x.source);
+    const checks = [{ id: 'c1', ok: true, detail: '1 = 1' }, { id: 'c2', ok: false, detail: '1 ≠ 2' }, { id: 'c3', ok: false, skipped: true, detail: '?' }];
+    const e = ext(blob.sha256, { status: 'flagged', checks }, { 's3.new.total': 3 });
+    const info = { finalUrl: `https://example.gov.cn/m/${kind}/a.pdf`, attachmentUrl: null, httpStatus: 200, contentType: 'application/pdf' };
+    const fetched = (src: number) => ({ sourceId: src, info, bytes: bytes.length, blobPath: blob.blobPath, attempt: 2 });
+    const [r1] = await store.recordExtractions([{ prepared: prepareExtraction(e), actor: 'worker', keepExisting: true, fetched: fetched(a.id) }]);
+    expect(r1).toMatchObject({ created: true, sourceRecorded: true, status: 'flagged' });
+    expect(r1.kept).toBeUndefined();
+    expect(await store.getSource(a.id)).toMatchObject({ status: 'extracted', sha256: blob.sha256, bytes: bytes.length, blobPath: blob.blobPath, finalUrl: info.finalUrl, httpStatus: 200, contentType: 'application/pdf', attempts: 2, error: null });
+    expect(await store.getDocument(blob.sha256)).toMatchObject({ bytes: bytes.length, firstUrl: info.finalUrl });
+    const row = (await store.getExtraction(r1.id))!;
+    expect(row.extraction.checks).toEqual(checks);
+    const [col] = await store.query<{ checks_failed: number; checks: unknown }>('SELECT checks_failed, checks FROM extractions WHERE id = $1', [r1.id]);
+    expect(col).toEqual({ checks_failed: 1, checks: null }); // compressed in checks_z; the skipped check is not a failure
+    // the same content from another URL, extracted again meanwhile: the stored extraction stays, the source is recorded
+    const [r2] = await store.recordExtractions([{ prepared: prepareExtraction({ ...e, status: 'ok' }), actor: 'worker', keepExisting: true, fetched: fetched(b.id) }]);
+    expect(r2).toMatchObject({ kept: true, id: r1.id, created: false, sourceRecorded: true, crossChecks: 0 });
+    expect((await store.getExtraction(r1.id))!.status).toBe('flagged');
+    expect((await store.getSource(b.id))!.status).toBe('extracted');
+    expect((await store.listAudit({ entity: 'extraction', entityId: r1.id })).map((x) => x.action)).toEqual(['extraction.create']);
+    // a source no longer pending is left as it is (the extraction is stored all the same)
+    await store.markSourceFailed(b.id, { stage: 'fetch', code: 'http_error', message: 'gone' });
+    const [r3] = await store.recordExtractions([{ prepared: prepareExtraction(e), keepExisting: true, fetched: fetched(b.id) }]);
+    expect(r3).toMatchObject({ kept: true, sourceRecorded: false });
+    expect((await store.getSource(b.id))!.status).toBe('failed');
+  });
+
+  test('rows written before migration 5 (checks as JSONB) read the same, and the review queue counts their failures', async () => {
+    const e = ext(fakeSha(80), { status: 'flagged', checks: [{ id: 'c1', ok: false, detail: '2 ≠ 3' }, { id: 'c2', ok: true, detail: '1 = 1' }] });
+    const id = (await store.saveExtraction(e)).id;
+    await store.query(`UPDATE extractions SET checks = $2::jsonb, checks_z = NULL, checks_failed = NULL WHERE id = $1`, [id, JSON.stringify(e.checks)]);
+    expect((await store.getExtraction(id))!.extraction).toEqual(e);
+    const { queuePage } = await import('../src/web/queue');
+    const page = await queuePage(store, {}, { limit: 500 });
+    expect(page.rows.find((r) => r.id === id)?.nFailed).toBe(1);
+  });
+
   test('worker helpers: claimSource, upsertSources, recordFetched, markIfExtracted', async () => {
     const up = await store.upsertSources([
       { url: `https://example.gov.cn/h/${kind}/1`, agencyHint: '甲', yearHint: 2021, batch: 'b1' },

@@ -117,15 +117,30 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
     },
     async session(fn) {
       const { client, release } = await checkout();
+      // Statements issued in one tick (pipelined) leave in one write: node-pg writes each statement as it is
+      // issued, and on these machines a loopback write (waking the server) costs as much as a small statement.
+      const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+      let corked = false;
+      const gather = () => {
+        if (corked || !stream?.cork || !stream.uncork) return;
+        corked = true;
+        stream.cork();
+        process.nextTick(() => {
+          corked = false;
+          stream.uncork?.();
+        });
+      };
       let broken: unknown;
       try {
         return await fn({
           query: async (s, p, name) => {
             dbStats.roundTrips++;
+            gather();
             return (await client.query(name ? { name, text: s, values: p } : s, name ? undefined : (p as unknown[]))).rows;
           },
           simple: async (s) => {
             dbStats.roundTrips++;
+            gather();
             const r = (await client.query(s)) as unknown as { rowCount?: number } | Array<{ rowCount?: number }>;
             const last = Array.isArray(r) ? r[r.length - 1] : r;
             return Number(last?.rowCount ?? 0);

@@ -761,13 +761,14 @@ d AS (
   DELETE FROM cross_checks c USING x WHERE c.extraction_a = x.id OR c.extraction_b = x.id
   RETURNING c.extraction_a, c.extraction_b),
 cand AS (
-  SELECT DISTINCT ON (e.year) e.id, e.year, e.sha256, e.fields = x.fields AS same,
+  SELECT e.id, e.year, e.sha256, e.fields = x.fields AS same,
     CASE WHEN e.year = $5::int THEN NULLIF(e.fields, x.fields)
       ELSE (SELECT jsonb_object_agg(f.k, f.v) FROM jsonb_each(e.fields) AS f(k, v) WHERE f.k LIKE 's3.carried%') END AS fields
-  FROM extractions e CROSS JOIN x
-  WHERE e.pipeline = $2 AND e.agency = $4 AND e.year BETWEEN $5::int - 1 AND $5::int + 1 AND e.status <> 'failed' AND e.sha256 <> $1
-    AND $3 <> 'failed'
-  ORDER BY e.year, e.id),
+  FROM (
+    SELECT DISTINCT ON (year) id, year, sha256, fields FROM extractions
+    WHERE pipeline = $2 AND agency = $4 AND year BETWEEN $5::int - 1 AND $5::int + 1 AND status <> 'failed' AND sha256 <> $1
+      AND $3 <> 'failed'
+    ORDER BY year, id) e CROSS JOIN x),
 m AS (
   UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now()
   WHERE sha256 = $1 AND status = 'fetched' AND id IS DISTINCT FROM $19::bigint
@@ -875,7 +876,7 @@ function incrementalChecks(me: CrossExt, cands: CrossExt[]): NewCheck[] {
   const first = same && same.id < me.id ? same : me;
   if (first.id !== me.id) {
     if (first.sha256 !== me.sha256) {
-      const diff = diffFields(first.fields, me.fields);
+      const diff = first.fields === me.fields ? [] : diffFields(first.fields, me.fields);
       out.push({ kind: 'duplicate', a: first, b: me, ok: diff.length === 0, detail: diff.length ? `duplicate report: ${diff.length} field(s) differ` : 'duplicate report: same figures', mism: diff });
     }
     return out;
