@@ -439,7 +439,8 @@ interface RoundResult {
  * adjacent runs are compared, and the median of the rounds is reported):
  * - in-process, 2 threads, bytes in memory (the extraction alone);
  * - in-process, 2 threads, each document fetched over HTTP from the same server first (as
- *   `nianbao extract <url>…` runs: the same fetch code, no queue, no store);
+ *   `nianbao extract <url>…` runs: the same fetch code, no queue, no store; 4 at a time, so documents are
+ *   fetched while both threads extract);
  * - the queue: ingest + 2 worker processes (or one with 2 threads: NIANBAO_BENCH_WORKERS=1) + Redis +
  *   PostgreSQL + blob directory.
  */
@@ -478,12 +479,14 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
 
     pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
     const p = pool;
-    const twoAtATime = async (list: number[], one: (i: number) => Promise<unknown>) => {
+    /** `lanes` documents at a time (the pool runs 2 at once; more lanes fetch while both threads extract). */
+    const inLanes = async (lanes: number, list: number[], one: (i: number) => Promise<unknown>) => {
       let next = 0;
-      await Promise.all([0, 1].map(async () => {
+      await Promise.all(Array.from({ length: lanes }, async () => {
         while (next < list.length) await one(list[next++]);
       }));
     };
+    const twoAtATime = (list: number[], one: (i: number) => Promise<unknown>) => inLanes(2, list, one);
     const robots = new RobotsCache(ROBOTS_AGENT);
     const fetchOpts = { allowPrivate: true, robotsCache: robots, limiter: null };
     const fetchAndExtract = async (i: number) => {
@@ -516,7 +519,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     const inFetch = async (list: number[]) => {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      await twoAtATime(list, fetchAndExtract);
+      await inLanes(4, list, fetchAndExtract);
       const c = process.cpuUsage(cpu0);
       return { s: (performance.now() - t0) / 1000, cpuMs: (c.user + c.system) / 1000 };
     };

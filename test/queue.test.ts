@@ -197,6 +197,30 @@ describe('parts', () => {
     }
   });
 
+  test('Redis host limiter: a finished lease goes back with the next request to its host, or on its own soon after', async () => {
+    const R = ((IORedis as any).default ?? IORedis) as new (u: string) => any;
+    const r = new R(REDIS_URL);
+    try {
+      const lim = new RedisHostLimiter(r, prefix, { concurrency: 1, intervalMs: 0, leaseMs: 60000, maxWaitMs: 2000, releaseDelayMs: 200 });
+      const sem = `${prefix}:host:lease.gov.cn:inflight`;
+      const first = await lim.acquire('lease.gov.cn');
+      first();
+      expect(await r.zcard(sem)).toBe(1); // not given back yet...
+      const second = await lim.acquire('lease.gov.cn'); // ...but the next request takes the only slot at once, giving it back
+      expect(await r.zcard(sem)).toBe(1);
+      second();
+      await new Promise((res) => setTimeout(res, 400));
+      expect(await r.zcard(sem)).toBe(0); // given back on its own
+      const third = await lim.acquire('lease.gov.cn');
+      third();
+      lim.flush();
+      await new Promise((res) => setTimeout(res, 50));
+      expect(await r.zcard(sem)).toBe(0);
+    } finally {
+      r.disconnect();
+    }
+  });
+
   test('extraction over its time limit is recorded as timeout (thread terminated)', async () => {
     const pool = new ExtractPool({ size: 1, timeoutMs: 1, mode: 'auto', recycleAfter: 100 });
     try {

@@ -131,6 +131,10 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
         await ctx.writer?.drain();
         await pool.close();
         await queues.close();
+        // finished requests' leases go back to Redis before the connection closes (else they hold their
+        // host's slots until they expire)
+        limiter?.flush();
+        if (limiterRedis) await Promise.race([limiterRedis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
         limiterRedis?.disconnect();
         await closeFetchAgents();
         ctx.recent?.clear();

@@ -29,9 +29,29 @@ const TMP_TAG = `${process.pid}.${randomBytes(4).toString('hex')}.`;
 let tmpCount = 0;
 
 /** Write a blob unless it is there already; `existed` says which. */
+/**
+ * Create the 256 fan-out directories of a blob root once per process: a directory made on first use costs
+ * as much as writing a blob (on these machines about a millisecond), and a store soon has all 256 anyway.
+ */
+const fannedOut = new Set<string>();
+function fanOut(root: string): void {
+  if (fannedOut.has(root)) return;
+  fannedOut.add(root);
+  for (let i = 0; i < 256; i++) {
+    const dir = join(root, i.toString(16).padStart(2, '0'));
+    try {
+      mkdirSync(dir, { recursive: true });
+      madeDirs.add(dir);
+    } catch {
+      /* made on first use instead */
+    }
+  }
+}
+
 export async function writeBlob(root: string, sha256: string, bytes: Uint8Array): Promise<{ rel: string; existed: boolean }> {
   const rel = blobRelPath(sha256);
   const full = join(root, rel);
+  fanOut(root);
   if (bytes.length <= SYNC_MAX) {
     try {
       if (statSync(full, { throwIfNoEntry: false })?.size === bytes.length) return { rel, existed: true };
