@@ -1,8 +1,9 @@
 /**
- * Queue benchmark: documents per second end to end — `ingest` + 2 `nianbao worker` processes + Redis +
- * PostgreSQL + blob store, fetching from a local fixture server — against the same documents extracted
- * in-process (sequentially, and with 2 threads: the same parallelism as the 2 workers). Reports the
- * queue + store overhead and the workers' peak RSS.
+ * Queue benchmark: documents per second end to end — `ingest` + `nianbao worker` (one process with 2
+ * extraction threads, and two of 1 thread) + Redis + PostgreSQL + blob store, fetching from a local
+ * fixture server — against the same documents extracted in-process (sequentially, and with 2 threads: the
+ * same parallelism as the workers; with 2 threads fetching each document first, too). Reports the queue +
+ * store overhead, the CPU it costs and where, and the workers' peak RSS.
  *
  * Needs the build (dist/) and the local Redis and PostgreSQL (REDIS_URL, DATABASE_URL or the defaults
  * redis://127.0.0.1:6379 and postgres://postgres@127.0.0.1:5432/test). Uses its own schema and prefix.
@@ -16,6 +17,8 @@
  *   node dist/bench/queue.bench.js            # bench, both mixes
  *   node dist/bench/queue.bench.js --mix pdf  # only the PDF-heavy mix (or NIANBAO_BENCH_MIX=pdf npm run bench -- queue)
  *   NIANBAO_BENCH_MIX=pdf-only …              # the 6 PDFs only (~100 ms each); NIANBAO_BENCH_MIX=text,pdf,pdf-only for all
+ *   NIANBAO_BENCH_WORKERS=1 …                 # only one worker process with 2 threads (2: only two of 1 thread)
+ *   NIANBAO_BENCH_ROUNDS=5 …                  # rounds of each side (default 3; medians reported)
  *   node dist/bench/queue.bench.js --e2e 1000 # the 1,000-URL acceptance run through the CLI
  */
 import { spawn, type ChildProcess } from 'child_process';
@@ -62,21 +65,23 @@ interface Env {
 }
 
 /**
- * How the queue side runs its 2 extraction threads: NIANBAO_BENCH_WORKERS=2 (default) is 2 worker processes
- * of 1 thread each, as 2 machines would; NIANBAO_BENCH_WORKERS=1 is one process with 2 threads, as the
- * docs advise for one 2-core machine (one thread per core).
+ * How the queue side runs its 2 extraction threads: 1 is one worker process with 2 threads, as the docs
+ * advise for one 2-core machine (a thread per core); 2 is two processes of 1 thread each, as two 1-core
+ * machines would (on one machine they pay twice for what is per process). NIANBAO_BENCH_WORKERS=1, 2 or
+ * 1,2 (default: both, each mix once with each).
  */
-function workerProcesses(): number {
-  const n = Number(process.env.NIANBAO_BENCH_WORKERS ?? 2);
-  if (n !== 1 && n !== 2) throw new Error('NIANBAO_BENCH_WORKERS must be 1 or 2');
-  return n;
+function workerShapes(): Array<1 | 2> {
+  const v = process.env.NIANBAO_BENCH_WORKERS || '1,2';
+  return v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (n !== 1 && n !== 2) throw new Error(`NIANBAO_BENCH_WORKERS must be 1, 2 or 1,2, not ${v}`);
+    return n;
+  });
 }
 
-function workerShape(): NodeJS.ProcessEnv {
-  return workerProcesses() === 1 ? { NIANBAO_EXTRACT_CONCURRENCY: '2', NIANBAO_FETCH_CONCURRENCY: '16' } : {};
-}
+const shapeName = (procs: number) => (procs === 1 ? '1 worker process with 2 threads' : '2 worker processes of 1 thread');
 
-async function setup(tag: string): Promise<Env> {
+async function setup(tag: string, procs: 1 | 2): Promise<Env> {
   const id = `${tag}_${process.pid}_${randomBytes(3).toString('hex')}`;
   const schema = `nbbench_${id}`;
   const prefix = `nbbench_${id}`;
@@ -87,7 +92,7 @@ async function setup(tag: string): Promise<Env> {
     ...process.env, DATABASE_URL, PGAPPNAME: appName, NIANBAO_DB_SCHEMA: schema, NIANBAO_BLOBS: blobs.dir, REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix,
     NIANBAO_ALLOW_PRIVATE: '1', NIANBAO_HOST_INTERVAL_MS: '0', NIANBAO_HOST_CONCURRENCY: '16', NIANBAO_BACKOFF_MS: '200',
     NIANBAO_FETCH_CONCURRENCY: '8', NIANBAO_EXTRACT_CONCURRENCY: process.env.NIANBAO_EXTRACT_CONCURRENCY ?? '1',
-    ...workerShape(),
+    ...(procs === 1 ? { NIANBAO_EXTRACT_CONCURRENCY: '2', NIANBAO_FETCH_CONCURRENCY: '16' } : {}),
   };
   const store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
   return { srv, schema, prefix, blobs, env, store, children: [], logs: new Map(), appName };
@@ -370,6 +375,8 @@ async function pdfMix(name: 'pdf' | 'pdf-only'): Promise<Mix> {
 
 export interface QueueScenario {
   mix: string;
+  /** Worker processes (1: one with 2 threads; 2: two of 1 thread). */
+  workers: number;
   docs: number;
   results: QueueBenchResult[];
   /** Wall-time overhead against in-process extraction of the same bytes (median of the rounds). */
@@ -404,14 +411,14 @@ export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixNa
   const scenarios: QueueScenario[] = [];
   for (const mix of opts.mixes ?? mixesFromEnv()) {
     const n = mix === 'text' ? opts.docs ?? Number(process.env.NIANBAO_BENCH_DOCS ?? 300) : opts.pdfDocs ?? Number(process.env.NIANBAO_BENCH_PDF_DOCS ?? 120);
-    scenarios.push(await runScenario(mix, n, log));
+    for (const procs of workerShapes()) scenarios.push(await runScenario(mix, n, procs, log));
   }
   if (scenarios.length > 1) {
-    log('summary (medians; docs/s in-process 2 threads → queue; overhead, and against in-process fetching too; worker peak RSS):');
+    log('summary (medians; mix, worker processes × threads; docs/s in-process 2 threads → queue; overhead, and against in-process fetching too; worker peak RSS):');
     for (const sc of scenarios) {
       const in2 = sc.results[1];
       const q = sc.results[sc.results.length - 1];
-      log(`  ${sc.mix.padEnd(8)} ${String(sc.docs).padStart(4)} docs  ${in2.docsPerSecond.toFixed(1).padStart(6)} → ${q.docsPerSecond.toFixed(1).padStart(6)} docs/s  ` +
+      log(`  ${sc.mix.padEnd(8)} ${sc.workers === 1 ? '1×2' : '2×1'} ${String(sc.docs).padStart(4)} docs  ${in2.docsPerSecond.toFixed(1).padStart(6)} → ${q.docsPerSecond.toFixed(1).padStart(6)} docs/s  ` +
         `overhead ${(sc.overhead * 100).toFixed(1)}%, ${(sc.overheadVsFetch * 100).toFixed(1)}% (CPU ${(sc.cpuOverhead * 100).toFixed(1)}%, fixed ${sc.fixedCpuMs.toFixed(1)} ms/doc)  RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
     }
   }
@@ -441,11 +448,11 @@ interface RoundResult {
  * - in-process, 2 threads, each document fetched over HTTP from the same server first (as
  *   `nianbao extract <url>…` runs: the same fetch code, no queue, no store; 4 at a time, so documents are
  *   fetched while both threads extract);
- * - the queue: ingest + 2 worker processes (or one with 2 threads: NIANBAO_BENCH_WORKERS=1) + Redis +
+ * - the queue: ingest + one worker process with 2 threads, or two of 1 thread (see workerShapes) + Redis +
  *   PostgreSQL + blob directory.
  */
-async function runScenario(mixName: MixName, n: number, log: (s: string) => void): Promise<QueueScenario> {
-  const e = await setup(mixName === 'text' ? 'q' : 'qp');
+async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: string) => void): Promise<QueueScenario> {
+  const e = await setup(mixName === 'text' ? 'q' : 'qp', procs);
   const results: QueueBenchResult[] = [];
   let mix: Mix | undefined;
   let pool: ExtractPool | undefined;
@@ -461,7 +468,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     const ids = (r: number) => Array.from({ length: n }, (_, k) => (r + 1) * 100000 + k);
     const ref = (i: number) => ({ uri: m.url(i), contentType: m.contentType(i) });
     const mb = ids(0).reduce((a, i) => a + m.bytes(i).length, 0) / 2 ** 20;
-    log(`queue [${m.name}]: ${n} documents a round (${m.describe}; ${mb.toFixed(1)} MiB), ${R} rounds, ${workerProcesses() === 2 ? '2 worker processes' : '1 worker process with 2 threads'}, ` +
+    log(`queue [${m.name}]: ${n} documents a round (${m.describe}; ${mb.toFixed(1)} MiB), ${R} rounds, ${shapeName(procs)}, ` +
       `PostgreSQL + Redis on 127.0.0.1; ${W} documents to warm up each side`);
     for (let k = 0; k < W; k++) await extractBytes(new Uint8Array(m.bytes(n + 1 + k)), ref(n + 1 + k));
 
@@ -497,7 +504,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     await twoAtATime(warmIds, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
     await twoAtATime(warmIds, fetchAndExtract);
 
-    const workers = await Promise.all(Array.from({ length: workerProcesses() }, () => startWorker(e)));
+    const workers = await Promise.all(Array.from({ length: procs }, () => startWorker(e)));
     const cfg = queueConfigFromEnv(e.env);
     const queues = openQueues(cfg);
     // warm the workers outside the timed rounds: twice the warm-up documents, one set per extraction thread
@@ -591,7 +598,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     log(`  in-process 2 threads    ${inMemS.toFixed(2).padStart(7)} s  ${(n / inMemS).toFixed(1).padStart(7)} docs/s  CPU ${per(med((x) => x.inMemory.cpuMs))} ms/doc ` +
       `(main thread ${per(med((x) => x.inMemory.main))}, extraction threads ${per(med((x) => x.inMemory.threads))}, other threads ${per(med((x) => x.inMemory.cpuMs - x.inMemory.main - x.inMemory.threads))})  [medians of ${R} rounds]`);
     log(`  … fetched over HTTP     ${inFetchS.toFixed(2).padStart(7)} s  ${(n / inFetchS).toFixed(1).padStart(7)} docs/s  CPU ${per(med((x) => x.inFetch.cpuMs))} ms/doc (client, fixture server and extraction in one process)`);
-    log(`  queue + store (2 procs) ${qS.toFixed(2).padStart(7)} s  ${(n / qS).toFixed(1).padStart(7)} docs/s`);
+    log(`  queue + store          ${qS.toFixed(2).padStart(7)} s  ${(n / qS).toFixed(1).padStart(7)} docs/s`);
     log(`  CPU per document: workers ${per(med((x) => x.queue.workerMs))} ms (main threads ${per(med((x) => x.queue.mainMs))} ms, extraction threads ${per(med((x) => x.queue.extractMs))} ms, ` +
       `other threads: GC, compiler, I/O ${per(med((x) => x.queue.workerMs - x.queue.mainMs - x.queue.extractMs))} ms), their PostgreSQL backends ${per(med((x) => x.queue.dbMs))} ms, ` +
       `Redis ${per(med((x) => x.queue.redisMs))} ms (whole server), bench process (fixture HTTP server, ingest, polling) ${per(med((x) => x.queue.benchMs))} ms`);
@@ -604,7 +611,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
     log(`  overhead vs in-process 2 threads: ${pct(median(overheads))} (rounds ${range(overheads, pct)}); ` +
       `vs in-process fetching the same URLs: ${pct(median(overheadsFetch))} (rounds ${range(overheadsFetch, pct)})   worker peak RSS: ${peaks.join(', ')} MiB`);
     return {
-      mix: m.name, docs: n, results, overhead: median(overheads), overheadVsFetch: median(overheadsFetch), cpuOverhead: median(cpuOverheads),
+      mix: m.name, workers: procs, docs: n, results, overhead: median(overheads), overheadVsFetch: median(overheadsFetch), cpuOverhead: median(cpuOverheads),
       fixedCpuMs: median(fixed), workerPeakRssMiB: peaks, rounds: rounds.length,
     };
   } finally {
@@ -616,7 +623,7 @@ async function runScenario(mixName: MixName, n: number, log: (s: string) => void
 
 /** The 1,000-URL acceptance run through the compiled CLI: `nianbao ingest list --wait`, 2 workers, then a re-ingest. */
 export async function runE2E(total = 1000, log: (s: string) => void = (s) => process.stdout.write(s + '\n')) {
-  const e = await setup('e2e');
+  const e = await setup('e2e', 2);
   try {
     const urls: string[] = [];
     const u = (p: string) => `${e.srv.url}${p}`;
