@@ -239,7 +239,7 @@ async function waitDone(store: Store, batch: string, pipeline: string, timeoutMs
     // one light query while waiting (not the full status counts)
     const [p] = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM sources WHERE batch = $1 AND status IN ('queued', 'fetched')`, [batch]);
     if (Number(p.n) > 0 && Date.now() - t0 < timeoutMs && !(log && Date.now() - last > 5000)) {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 20));
       continue;
     }
     const c = await store.counts(pipeline, batch);
@@ -249,7 +249,7 @@ async function waitDone(store: Store, batch: string, pipeline: string, timeoutMs
       log(`  … ${c.sources.extracted + c.sources.failed}/${c.sources.total} done`);
     }
     if (Date.now() - t0 > timeoutMs) throw new Error(`not done after ${timeoutMs} ms: ${JSON.stringify(c.sources)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
