@@ -493,7 +493,6 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
         while (next < list.length) await one(list[next++]);
       }));
     };
-    const twoAtATime = (list: number[], one: (i: number) => Promise<unknown>) => inLanes(2, list, one);
     const robots = new RobotsCache(ROBOTS_AGENT);
     const fetchOpts = { allowPrivate: true, robotsCache: robots, limiter: null };
     const fetchAndExtract = async (i: number) => {
@@ -501,8 +500,8 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
       await p.run(r.bytes, { uri: r.finalUrl, contentType: r.contentType ?? undefined });
     };
     const warmIds = Array.from({ length: W }, (_, k) => n + 1 + k);
-    await twoAtATime(warmIds, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
-    await twoAtATime(warmIds, fetchAndExtract);
+    await inLanes(2, warmIds, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
+    await inLanes(4, warmIds, fetchAndExtract);
 
     const workers = await Promise.all(Array.from({ length: procs }, () => startWorker(e)));
     const cfg = queueConfigFromEnv(e.env);
@@ -515,7 +514,7 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
       const cpu0 = process.cpuUsage();
       const th0 = threadCpuMs(process.pid);
       const t0 = performance.now();
-      await twoAtATime(list, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
+      await inLanes(2, list, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
       const sec = (performance.now() - t0) / 1000;
       const c = process.cpuUsage(cpu0);
       const th = [...threadCpuMs(process.pid)].map(([tid, ms]) => ({ tid, ms: ms - (th0.get(tid) ?? 0) }));

@@ -76,7 +76,7 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
     inline: both && cfg.extract.inline ? { maxWaitingBytes: cacheBytes, slowFetchMs: cfg.extract.slowFetchMs, heldBytes: 0 } : undefined,
     storeTrouble: new StoreTrouble(),
     // extraction writes of this process's jobs share transactions (group commit)
-    writer: stages.includes('extract') ? new StoreWriter(store, { maxBatch: cfg.store.batch, lingerMs: cfg.store.lingerMs, isUnavailable: isStoreUnavailable }) : undefined,
+    writer: new StoreWriter(store, { maxBatch: cfg.store.batch, lingerMs: cfg.store.lingerMs, isUnavailable: isStoreUnavailable }),
   };
   const common = {
     connection,
@@ -128,7 +128,7 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
     close() {
       closing ??= (async () => {
         await Promise.all(workers.map((w) => w.close()));
-        await ctx.writer?.drain();
+        await ctx.writer.drain();
         await pool.close();
         await queues.close();
         // finished requests' leases go back to Redis before the connection closes (else they hold their
@@ -142,7 +142,7 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
           const cpu = process.cpuUsage();
           log(`nianbao worker ${process.pid} profile: ${ctx.times.report()}; db round trips ${dbStats.roundTrips}; ` +
             `blob cache ${ctx.recent?.hits ?? 0} hits ${ctx.recent?.misses ?? 0} misses; ` +
-            `store ${ctx.writer?.writes ?? 0} writes in ${ctx.writer?.batches ?? 0} transactions; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms`);
+            `store ${ctx.writer.writes} writes in ${ctx.writer.batches} transactions; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms`);
         }
         if (ownStore) await store.close();
       })();

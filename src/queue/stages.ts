@@ -39,8 +39,8 @@ export interface StageContext {
   inline?: InlinePolicy;
   /** When the store was last found unreachable (processFetch asks it before fetching for a while after). */
   storeTrouble?: StoreTrouble;
-  /** Group commit of this process's extraction writes (else each is stored alone). */
-  writer?: StoreWriter;
+  /** Stores this process's extraction writes, several to a transaction (group commit). */
+  writer: StoreWriter;
 }
 
 /** The store was unreachable a short while ago (set by waitingOutStoreOutages). */
@@ -307,7 +307,7 @@ export async function processExtract(ctx: StageContext, job: Job<ExtractJobData>
 async function extractAndStore(ctx: StageContext, sha256: string, given: Uint8Array | null, ref: { uri?: string; contentType?: string | null }, fetched?: ExtractionWrite['fetched']): Promise<ExtractJobOutcome> {
   const { store } = ctx;
   // this job's write is on its way: a batch being gathered may wait for it (see StoreWriter)
-  const expected = ctx.writer?.expect();
+  const expected = ctx.writer.expect();
   try {
     let bytes = given ?? ctx.recent?.take(sha256);
     if (!bytes) {
@@ -324,16 +324,13 @@ async function extractAndStore(ctx: StageContext, sha256: string, given: Uint8Ar
     // The thread extracts and serialises for the store; the bytes move to it (not copied).
     const out = await step(ctx, 'extract.thread', () => ctx.pool.runPrepared(bytes as Uint8Array, { uri: ref.uri, contentType: ref.contentType ?? undefined }, { transfer: true, sha256 }));
     const write: ExtractionWrite = { prepared: out.prepared, durationMs: out.ms, actor: 'worker', ...(fetched ? { fetched, keepExisting: true } : {}) };
-    let row: RecordedExtraction;
-    if (ctx.writer) {
-      const written = ctx.writer.write(write);
-      expected?.(); // queued: a batch that waited only for this write goes now, with it
-      row = await step(ctx, 'extract.store', () => written);
-    } else row = await step(ctx, 'extract.store', () => store.recordExtractions([write]).then((r) => r[0]));
+    const written = ctx.writer.write(write);
+    expected(); // queued: a batch that waited only for this write goes now, with it
+    const row: RecordedExtraction = await step(ctx, 'extract.store', () => written);
     ctx.onExtracted?.({ sha256, ms: out.ms, status: row.status });
     return { outcome: 'stored', id: row.id, status: row.status, ms: out.ms, timedOut: out.timedOut, kept: row.kept };
   } finally {
-    expected?.();
+    expected();
   }
 }
 

@@ -118,7 +118,7 @@ export async function openPg(url: string, schema = 'public', poolSize = 5): Prom
     async session(fn) {
       const { client, release } = await checkout();
       // Statements issued in one tick (pipelined) leave in one write: node-pg writes each statement as it is
-      // issued, and on these machines a loopback write (waking the server) costs as much as a small statement.
+      // issued, and every write is a system call that also wakes the server.
       const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
       let corked = false;
       const gather = () => {

@@ -150,7 +150,7 @@ CREATE INDEX IF NOT EXISTS extractions_web_sha_id_idx ON extractions (sha256, id
     version: 4,
     name: 'cells stored compressed',
     // The cells document (each field's provenance: 20–60 KB of JSON per report) goes to cells_z as
-    // zlib-compressed JSON (src/store/prepare.ts, encodeCells), written by the extraction thread. As JSONB,
+    // zlib-compressed JSON (src/store/prepare.ts, encodeJsonZ), written by the extraction thread. As JSONB,
     // PostgreSQL parsed and rebuilt it on every insert: most of a worker's database CPU per document.
     // Nothing queries inside it in SQL; the store reads whichever of the two columns a row has, so rows
     // written before this migration stay as they are (no table rewrite). The other JSONB columns, which

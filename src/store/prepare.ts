@@ -46,9 +46,6 @@ export function decodeJsonZ<T>(z: Uint8Array): T {
   return JSON.parse(inflateSync(z).toString('utf8')) as T;
 }
 
-export const encodeCells = (cells: unknown): Uint8Array => encodeJsonZ(cells ?? {});
-export const decodeCells = (z: Uint8Array): Extraction['cells'] => decodeJsonZ<Extraction['cells']>(z);
-
 export function isPrepared(x: Extraction | PreparedExtraction): x is PreparedExtraction {
   return typeof (x as PreparedExtraction).json === 'object' && ArrayBuffer.isView((x as PreparedExtraction).cellsZ);
 }
@@ -69,7 +66,7 @@ export function prepareExtraction(ext: Extraction): PreparedExtraction {
       fields: json(ext.fields ?? {}),
       flags: json(ext.flags ?? []),
     },
-    cellsZ: encodeCells(ext.cells),
+    cellsZ: encodeJsonZ(ext.cells ?? {}),
     checksZ: encodeJsonZ(ext.checks ?? []),
     checksFailed: failedChecks(ext.checks),
   };

@@ -2,10 +2,9 @@
 import type { Extraction } from '../model/extraction';
 import { sha256 as sha256Of, PIPELINE_VERSION } from '../pipeline/extract';
 import type { Db, Queryer, Session } from './db';
-import type { PreparedExtraction } from './prepare';
 import { MIGRATIONS } from './migrations';
 import { writeBlob, readBlob as readBlobFile, blobRelPath } from './blobs';
-import { decodeCells, decodeJsonZ, isPrepared, prepareExtraction } from './prepare';
+import { decodeJsonZ, isPrepared, prepareExtraction, type PreparedExtraction } from './prepare';
 import type {
   AuditEntry, AuditRow, CrossCheckRow, CrossFlag, DocumentRow, ExtractionQuery, ExtractionRow, ExtractionWrite, FetchedInfo,
   NewReview, NewSource, RecordedExtraction, ReviewRow, SourceError, SourceRow, SourceStatus, StatusCounts, Store,
@@ -58,7 +57,7 @@ function toExtraction(r: any): ExtractionRow {
     meta: r.meta,
     fields: r.fields,
     // rows since migration 4 hold the cells compressed in cells_z; older rows in the JSONB column
-    cells: r.cells ?? (r.cells_z != null ? decodeCells(r.cells_z) : {}),
+    cells: r.cells ?? (r.cells_z != null ? decodeJsonZ<Extraction['cells']>(r.cells_z) : {}),
     // likewise the checks, since migration 5, in checks_z
     checks: r.checks ?? (r.checks_z != null ? decodeJsonZ<Extraction['checks']>(r.checks_z) : []),
     flags: r.flags,
