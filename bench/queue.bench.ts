@@ -1,9 +1,10 @@
 /**
  * Queue benchmark: documents per second end to end — `ingest` + `nianbao worker` (one process with 2
- * extraction threads, and two of 1 thread) + Redis + PostgreSQL + blob store, fetching from a local
- * fixture server — against the same documents extracted in-process (sequentially, and with 2 threads: the
- * same parallelism as the workers; with 2 threads fetching each document first, too). Reports the queue +
- * store overhead, the CPU it costs and where, and the workers' peak RSS.
+ * extraction threads, and two of 1 thread) + Redis + PostgreSQL + blob store — against the same documents
+ * extracted in-process (sequentially, and with 2 threads: the same parallelism as the workers). Both sides
+ * take their documents from local files (only the queue and the store differ: the queue + store overhead),
+ * and both fetch them over HTTP from a local fixture server (as a crawl would). Reports the overheads, the
+ * CPU they cost and where, and the workers' peak RSS.
  *
  * Needs the build (dist/) and the local Redis and PostgreSQL (REDIS_URL, DATABASE_URL or the defaults
  * redis://127.0.0.1:6379 and postgres://postgres@127.0.0.1:5432/test). Uses its own schema and prefix.
@@ -18,11 +19,12 @@
  *   node dist/bench/queue.bench.js --mix pdf  # only the PDF-heavy mix (or NIANBAO_BENCH_MIX=pdf npm run bench -- queue)
  *   NIANBAO_BENCH_MIX=pdf-only …              # the 6 PDFs only (~100 ms each); NIANBAO_BENCH_MIX=text,pdf,pdf-only for all
  *   NIANBAO_BENCH_WORKERS=1 …                 # only one worker process with 2 threads (2: only two of 1 thread)
- *   NIANBAO_BENCH_ROUNDS=5 …                  # rounds of each side (default 3; medians reported)
+ *   NIANBAO_BENCH_ROUNDS=9 …                  # rounds of each side (default 7; medians reported)
  *   node dist/bench/queue.bench.js --e2e 1000 # the 1,000-URL acceptance run through the CLI
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'fs';
+import { closeSync, fsyncSync, openSync, promises as fsp, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'fs';
+import { pathToFileURL } from 'url';
 import { basename, extname, join } from 'path';
 import { createServer } from 'http';
 import type { AddressInfo } from 'net';
@@ -234,12 +236,18 @@ async function stopWorkers(e: Env): Promise<number[]> {
 
 async function waitDone(store: Store, batch: string, pipeline: string, timeoutMs: number, log?: (s: string) => void) {
   const t0 = Date.now();
-  let last = 0;
+  let last = t0; // progress shown after 5 s, then every 5 s
+  let first = -1;
   for (;;) {
-    // one light query while waiting (not the full status counts)
+    // one light query while waiting (not the full status counts), the next one about when half of what is
+    // left should be done at the rate so far (every 20 ms near the end): the polls' own CPU, on the same
+    // cores as the workers, stays small, and the end is seen within 20 ms
     const [p] = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM sources WHERE batch = $1 AND status IN ('queued', 'fetched')`, [batch]);
-    if (Number(p.n) > 0 && Date.now() - t0 < timeoutMs && !(log && Date.now() - last > 5000)) {
-      await new Promise((r) => setTimeout(r, 20));
+    const left = Number(p.n);
+    if (first < 0) first = left;
+    if (left > 0 && Date.now() - t0 < timeoutMs && !(log && Date.now() - last > 5000)) {
+      const rate = (first - left) / Math.max(1, Date.now() - t0); // per ms
+      await new Promise((r) => setTimeout(r, rate > 0 ? Math.min(500, Math.max(20, left / rate / 2)) : 50));
       continue;
     }
     const c = await store.counts(pipeline, batch);
@@ -265,6 +273,8 @@ interface Mix {
   /** the fewest documents that warm every reader up (module loading, pdf.js, mammoth, word-extractor) */
   warm: number;
   bytes(i: number): Buffer;
+  /** The file name extension of document i (with the dot). */
+  ext(i: number): string;
   url(i: number): string;
   contentType(i: number): string;
   close(): Promise<void>;
@@ -276,6 +286,7 @@ function textMix(srv: FixtureServer): Mix {
     describe: 'samples/*.txt made distinct',
     warm: 2,
     bytes: (i) => srv.genBytes(i),
+    ext: () => '.txt',
     url: (i) => `${srv.url}/gen/${i}.txt`,
     contentType: () => 'text/plain; charset=utf-8',
     close: async () => undefined,
@@ -364,6 +375,7 @@ async function pdfMix(name: 'pdf' | 'pdf-only'): Promise<Mix> {
     describe: `the fixture reports ${originals.map((o) => o.name).join(', ')} in turn, each made distinct`,
     warm: originals.length,
     bytes,
+    ext: (i) => `.${of(i).ext}`,
     url: (i) => `${url}/mix/${i}/${of(i).name}`,
     contentType: (i) => MIX_TYPES[of(i).ext],
     close: () => new Promise<void>((r) => {
@@ -379,12 +391,18 @@ export interface QueueScenario {
   workers: number;
   docs: number;
   results: QueueBenchResult[];
-  /** Wall-time overhead against in-process extraction of the same bytes (median of the rounds). */
+  /**
+   * The queue + store overhead: wall time through the queue against in-process extraction, both taking the
+   * same documents from local files (median of the rounds). Only the queue and the store differ.
+   */
   overhead: number;
-  /** The same against in-process extraction that fetches each URL first (as `nianbao extract <url>`). */
-  overheadVsFetch: number;
+  /** Through the queue fetching each URL over HTTP, against in-process fetching the same URLs (as `nianbao extract <url>`). */
+  overheadHttp: number;
+  /** Through the queue fetching over HTTP, against in-process extraction from files: queue + store + fetching. */
+  overheadHttpVsFiles: number;
+  /** CPU of workers + PostgreSQL + Redis against in-process, from files. */
   cpuOverhead: number;
-  /** CPU per document of workers + PostgreSQL + Redis, less that of the in-process run (ms). */
+  /** CPU per document of workers + PostgreSQL + Redis, less that of the in-process run, from files (ms). */
   fixedCpuMs: number;
   workerPeakRssMiB: number[];
   rounds: number;
@@ -406,24 +424,33 @@ function mixesFromEnv(): MixName[] {
   return out;
 }
 
-export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixName[]; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; overheadVsFetch: number; cpuOverhead: number; workerPeakRssMiB: number[]; scenarios: QueueScenario[] }> {
+export async function run(opts: { docs?: number; pdfDocs?: number; mixes?: MixName[]; log?: (s: string) => void } = {}): Promise<{ name: string; results: QueueBenchResult[]; overhead: number; overheadHttp: number; cpuOverhead: number; workerPeakRssMiB: number[]; scenarios: QueueScenario[] }> {
   const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
   const scenarios: QueueScenario[] = [];
   for (const mix of opts.mixes ?? mixesFromEnv()) {
     const n = mix === 'text' ? opts.docs ?? Number(process.env.NIANBAO_BENCH_DOCS ?? 300) : opts.pdfDocs ?? Number(process.env.NIANBAO_BENCH_PDF_DOCS ?? 120);
     for (const procs of workerShapes()) scenarios.push(await runScenario(mix, n, procs, log));
   }
-  if (scenarios.length > 1) {
-    log('summary (medians; mix, worker processes × threads; docs/s in-process 2 threads → queue; overhead, and against in-process fetching too; worker peak RSS):');
-    for (const sc of scenarios) {
-      const in2 = sc.results[1];
-      const q = sc.results[sc.results.length - 1];
-      log(`  ${sc.mix.padEnd(8)} ${sc.workers === 1 ? '1×2' : '2×1'} ${String(sc.docs).padStart(4)} docs  ${in2.docsPerSecond.toFixed(1).padStart(6)} → ${q.docsPerSecond.toFixed(1).padStart(6)} docs/s  ` +
-        `overhead ${(sc.overhead * 100).toFixed(1)}%, ${(sc.overheadVsFetch * 100).toFixed(1)}% (CPU ${(sc.cpuOverhead * 100).toFixed(1)}%, fixed ${sc.fixedCpuMs.toFixed(1)} ms/doc)  RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
-    }
+  log('summary (medians; mix, worker processes × threads; docs/s in-process → through the queue, from files and over HTTP; worker peak RSS):');
+  for (const sc of scenarios) {
+    const [inF, inH, qF, qH] = sc.results.slice(1);
+    log(`  ${sc.mix.padEnd(8)} ${sc.workers === 1 ? '1×2' : '2×1'} ${String(sc.docs).padStart(4)} docs  ` +
+      `files ${inF.docsPerSecond.toFixed(1).padStart(5)} → ${qF.docsPerSecond.toFixed(1).padStart(5)} docs/s (overhead ${pct(sc.overhead)}; CPU ${pct(sc.cpuOverhead)}, fixed ${sc.fixedCpuMs.toFixed(1)} ms/doc)  ` +
+      `HTTP ${inH.docsPerSecond.toFixed(1).padStart(5)} → ${qH.docsPerSecond.toFixed(1).padStart(5)} docs/s (overhead ${pct(sc.overheadHttp)}; ${pct(sc.overheadHttpVsFiles)} against in-process from files)  ` +
+      `RSS ${sc.workerPeakRssMiB.join(', ')} MiB`);
+  }
+  // The target (queue + store at most 20% slower than in-process) is judged on real reports (the PDF
+  // mixes), with only the queue and the store differing (both sides read the same files), run the way the
+  // docs advise (one worker process per machine, a thread per core). The rest is reported above: over HTTP
+  // both sides also fetch (client and fixture server on the same 2 cores); the text mix shows the fixed cost
+  // per document, which a 2–3 ms extraction cannot hide.
+  for (const sc of scenarios.filter((x) => x.mix !== 'text')) {
+    const shape = sc.workers === 1 ? 'one worker process with 2 threads, as advised' : 'two worker processes of 1 thread';
+    log(`target: queue + store overhead ≤ 20% [${sc.mix}, ${shape}]: ${pct(sc.overhead)} (from files; over HTTP ${pct(sc.overheadHttp)}; medians of ${sc.rounds} rounds) — ` +
+      `${sc.overhead <= 0.2 ? 'met' : 'NOT met'}${sc.workers === 1 ? '' : ' (not the advised shape: what is per process is paid twice)'}`);
   }
   const first = scenarios[0];
-  return { name: 'queue', results: first.results, overhead: first.overhead, overheadVsFetch: first.overheadVsFetch, cpuOverhead: first.cpuOverhead, workerPeakRssMiB: first.workerPeakRssMiB, scenarios };
+  return { name: 'queue', results: first.results, overhead: first.overhead, overheadHttp: first.overheadHttp, cpuOverhead: first.cpuOverhead, workerPeakRssMiB: first.workerPeakRssMiB, scenarios };
 }
 
 const median = (xs: number[]) => {
@@ -433,40 +460,59 @@ const median = (xs: number[]) => {
 const range = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : f(xs[0]));
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** Each side of one round: documents per second and the CPU it took (ms). */
-interface RoundResult {
-  inMemory: { s: number; cpuMs: number; main: number; threads: number };
-  inFetch: { s: number; cpuMs: number };
-  queue: { s: number; workerMs: number; mainMs: number; extractMs: number; dbMs: number; redisMs: number; benchMs: number; extracted: number; failed: number; statuses: string; same: boolean };
-}
+/** An in-process way's time (s) and CPU (ms: the process; its main thread; its two busiest other threads, the extraction threads). */
+interface InProcessRun { s: number; cpuMs: number; main: number; threads: number }
+/** A queue way's time (s) and CPU (ms) by where it was spent, and what was stored. */
+interface QueueRun { s: number; workerMs: number; mainMs: number; extractMs: number; dbMs: number; redisMs: number; benchMs: number; extracted: number; failed: number; statuses: string; same: boolean }
+/** One round: the four ways, on the same number of fresh documents. */
+interface RoundResult { inFiles: InProcessRun; inHttp: InProcessRun; queueFiles: QueueRun; queueHttp: QueueRun }
 
 /**
- * One mix: both sides warmed up, then NIANBAO_BENCH_ROUNDS rounds (default 3), each timing the same number
- * of fresh documents three ways, in alternating order (these machines' speed drifts by the minute, so
+ * One mix: every side warmed up, then NIANBAO_BENCH_ROUNDS rounds (default 7), each timing the same number
+ * of fresh documents four ways, in alternating order (these machines' speed drifts by the minute, so
  * adjacent runs are compared, and the median of the rounds is reported):
- * - in-process, 2 threads, bytes in memory (the extraction alone);
- * - in-process, 2 threads, each document fetched over HTTP from the same server first (as
+ * - in-process, 2 threads, each document read from a local file (as `nianbao extract <files>…` runs);
+ * - the queue on the same kind of files: ingest + one worker process with 2 threads, or two of 1 thread (see
+ *   workerShapes) + Redis + PostgreSQL + blob directory. Against the first, only the queue and the store
+ *   differ: this is the queue + store overhead;
+ * - in-process, 2 threads, each document fetched over HTTP from the fixture server first (as
  *   `nianbao extract <url>…` runs: the same fetch code, no queue, no store; 4 at a time, so documents are
  *   fetched while both threads extract);
- * - the queue: ingest + one worker process with 2 threads, or two of 1 thread (see workerShapes) + Redis +
- *   PostgreSQL + blob directory.
+ * - the queue fetching the same kind of URLs.
+ * The two queue ways take different documents (the queue would skip content it has extracted), of the same
+ * fixtures in the same order.
  */
 async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: string) => void): Promise<QueueScenario> {
   const e = await setup(mixName === 'text' ? 'q' : 'qp', procs);
+  const files = tempDir('nb-bench-files-');
   const results: QueueBenchResult[] = [];
   let mix: Mix | undefined;
   let pool: ExtractPool | undefined;
   try {
     mix = mixName === 'text' ? textMix(e.srv) : await pdfMix(mixName);
     const m = mix;
-    const R = Math.max(1, Number(process.env.NIANBAO_BENCH_ROUNDS ?? 3));
+    const R = Math.max(1, Number(process.env.NIANBAO_BENCH_ROUNDS ?? 7));
     // Warm-up: as many documents as a timed round (NIANBAO_BENCH_WARM to change), for each side. A fresh
     // thread or process runs its first hundred documents at half speed while V8 compiles the readers, and a
     // short warm-up would time that start-up, not the steady state of workers that run for hours.
     const W = Math.max(m.warm, Number(process.env.NIANBAO_BENCH_WARM ?? n));
-    // document ids: n+1… warm-up, then round r uses (r + 1) * 100000 + k (every one a distinct content)
+    // Document ids: n+1… warm-up; round r over HTTP (r + 1) * 100000 + k, from files 60000 more (a multiple
+    // of every mix's cycle, so the k-th documents of both are the same fixture). Every one a distinct content.
     const ids = (r: number) => Array.from({ length: n }, (_, k) => (r + 1) * 100000 + k);
+    const fileIds = (r: number) => ids(r).map((i) => i + 60000);
     const ref = (i: number) => ({ uri: m.url(i), contentType: m.contentType(i) });
+    const path = (i: number) => join(files.dir, `${i}${m.ext(i)}`);
+    // written through to disk before any timing starts (else the kernel's writeback of a round's files runs
+    // during the round, on the same 2 cores)
+    const writeFiles = (list: number[]) => list.forEach((i) => {
+      const fd = openSync(path(i), 'w');
+      try {
+        writeSync(fd, m.bytes(i));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    });
     const mb = ids(0).reduce((a, i) => a + m.bytes(i).length, 0) / 2 ** 20;
     log(`queue [${m.name}]: ${n} documents a round (${m.describe}; ${mb.toFixed(1)} MiB), ${R} rounds, ${shapeName(procs)}, ` +
       `PostgreSQL + Redis on 127.0.0.1; ${W} documents to warm up each side`);
@@ -479,14 +525,14 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
       const x = await extractBytes(new Uint8Array(m.bytes(i)), ref(i));
       statuses.set(x.status, (statuses.get(x.status) ?? 0) + 1);
     }
-    let s = (performance.now() - t) / 1000;
+    const s = (performance.now() - t) / 1000;
     results.push({ name: 'in-process, sequential', docs: n, seconds: s, docsPerSecond: n / s, note: `${((s * 1000) / n).toFixed(1)} ms/doc` });
     log(`  in-process sequential   ${s.toFixed(2).padStart(7)} s  ${(n / s).toFixed(1).padStart(7)} docs/s  (${((s * 1000) / n).toFixed(1)} ms/doc; ${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')})`);
     const statusText = (mp: Map<string, number>) => [...mp].sort().map(([k, v]) => `${v} ${k}`).join(', ');
 
     pool = new ExtractPool({ size: 2, timeoutMs: 120000, mode: 'thread', recycleAfter: 100000 });
     const p = pool;
-    /** `lanes` documents at a time (the pool runs 2 at once; more lanes fetch while both threads extract). */
+    /** `lanes` documents at a time (the pool runs 2 at once; more lanes read or fetch while both threads extract). */
     const inLanes = async (lanes: number, list: number[], one: (i: number) => Promise<unknown>) => {
       let next = 0;
       await Promise.all(Array.from({ length: lanes }, async () => {
@@ -499,22 +545,27 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
       const r = await fetchDocument(m.url(i), fetchOpts);
       await p.run(r.bytes, { uri: r.finalUrl, contentType: r.contentType ?? undefined });
     };
+    const readAndExtract = async (i: number) => p.run(new Uint8Array(await fsp.readFile(path(i))), { path: path(i) });
     const warmIds = Array.from({ length: W }, (_, k) => n + 1 + k);
-    await inLanes(2, warmIds, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
+    writeFiles(warmIds);
+    await inLanes(4, warmIds, readAndExtract);
     await inLanes(4, warmIds, fetchAndExtract);
 
     const workers = await Promise.all(Array.from({ length: procs }, () => startWorker(e)));
     const cfg = queueConfigFromEnv(e.env);
     const queues = openQueues(cfg);
-    // warm the workers outside the timed rounds: twice the warm-up documents, one set per extraction thread
-    const warm = await ingest(e.store, queues, cfg, Array.from({ length: W * 2 }, (_, k) => ({ url: m.url(n + 1 + W + k) })));
+    // warm the workers outside the timed rounds: twice the warm-up documents (one set per extraction
+    // thread) over HTTP, and a few from files
+    const warmQ = Array.from({ length: W * 2 }, (_, k) => n + 1 + W + k);
+    writeFiles(warmQ.slice(0, m.warm * 2));
+    const warm = await ingest(e.store, queues, cfg, [...warmQ.map((i) => ({ url: m.url(i) })), ...warmQ.slice(0, m.warm * 2).map((i) => ({ url: pathToFileURL(path(i)).href }))]);
     await waitDone(e.store, warm.batch, cfg.pipeline, 120000);
 
-    const inMemory = async (list: number[]) => {
+    const inProcess = async (list: number[], lanes: number, one: (i: number) => Promise<unknown>): Promise<InProcessRun> => {
       const cpu0 = process.cpuUsage();
       const th0 = threadCpuMs(process.pid);
       const t0 = performance.now();
-      await inLanes(2, list, (i) => p.run(new Uint8Array(m.bytes(i)), ref(i)));
+      await inLanes(lanes, list, one);
       const sec = (performance.now() - t0) / 1000;
       const c = process.cpuUsage(cpu0);
       const th = [...threadCpuMs(process.pid)].map(([tid, ms]) => ({ tid, ms: ms - (th0.get(tid) ?? 0) }));
@@ -522,14 +573,7 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
       const threads = th.filter((x) => x.tid !== process.pid).map((x) => x.ms).sort((a, b) => b - a).slice(0, 2).reduce((a, b) => a + b, 0);
       return { s: sec, cpuMs: (c.user + c.system) / 1000, main, threads };
     };
-    const inFetch = async (list: number[]) => {
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      await inLanes(4, list, fetchAndExtract);
-      const c = process.cpuUsage(cpu0);
-      return { s: (performance.now() - t0) / 1000, cpuMs: (c.user + c.system) / 1000 };
-    };
-    const throughQueue = async (list: number[]) => {
+    const throughQueue = async (urls: string[]): Promise<QueueRun> => {
       const w0 = workers.map((w) => cpuMs(w.pid!));
       const m0 = workers.map((w) => cpuMs(w.pid!, w.pid!));
       const t0s = workers.map((w) => threadCpuMs(w.pid!));
@@ -537,7 +581,7 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
       const dbCpu = sampleDbCpu(e.store, e.appName);
       const b0 = process.cpuUsage();
       const t0 = performance.now();
-      const res = await ingest(e.store, queues, cfg, list.map((i) => ({ url: m.url(i) })));
+      const res = await ingest(e.store, queues, cfg, urls.map((url) => ({ url })));
       const c = await waitDone(e.store, res.batch, cfg.pipeline, 600000, log);
       const sec = (performance.now() - t0) / 1000;
       const bCpu = process.cpuUsage(b0);
@@ -563,60 +607,74 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
     const rounds: RoundResult[] = [];
     for (let r = 0; r < R; r++) {
       const list = ids(r);
+      const flist = fileIds(r);
+      writeFiles(flist);
       const out: Partial<RoundResult> = {};
       // alternate the order, so a drift in the machine's speed does not favour one side
       const steps: Array<() => Promise<void>> = [
-        async () => void (out.inMemory = await inMemory(list)),
-        async () => void (out.inFetch = await inFetch(list)),
-        async () => void (out.queue = await throughQueue(list)),
+        async () => void (out.inFiles = await inProcess(flist, 4, readAndExtract)),
+        async () => void (out.queueFiles = await throughQueue(flist.map((i) => pathToFileURL(path(i)).href))),
+        async () => void (out.inHttp = await inProcess(list, 4, fetchAndExtract)),
+        async () => void (out.queueHttp = await throughQueue(list.map((i) => m.url(i)))),
       ];
       for (const st of r % 2 ? steps.reverse() : steps) await st();
       const x = out as RoundResult;
       rounds.push(x);
-      log(`  round ${r + 1}: in-process ${(n / x.inMemory.s).toFixed(1)} docs/s (fetching too: ${(n / x.inFetch.s).toFixed(1)}), ` +
-        `queue ${(n / x.queue.s).toFixed(1)} docs/s: overhead ${pct(x.inMemory.s ? x.queue.s / x.inMemory.s - 1 : NaN)} ` +
-        `(against fetching in-process ${pct(x.queue.s / x.inFetch.s - 1)}); stored ${x.queue.statuses}${x.queue.same ? '' : ' — NOT as in-process'}`);
+      const dps = (sec: number) => (n / sec).toFixed(1);
+      log(`  round ${r + 1}: from files: in-process ${dps(x.inFiles.s)} docs/s, queue ${dps(x.queueFiles.s)}: overhead ${pct(x.queueFiles.s / x.inFiles.s - 1)}; ` +
+        `over HTTP: in-process ${dps(x.inHttp.s)}, queue ${dps(x.queueHttp.s)}: overhead ${pct(x.queueHttp.s / x.inHttp.s - 1)}; ` +
+        `stored ${x.queueFiles.statuses}${x.queueFiles.same && x.queueHttp.same ? '' : ' — NOT as in-process'}`);
+      for (const i of flist) rmSync(path(i), { force: true });
     }
     await queues.close();
     const peaks = await stopWorkers(e);
 
     const per = (ms: number) => (ms / n).toFixed(1);
     const med = (f: (x: RoundResult) => number) => median(rounds.map(f));
-    const inMemS = med((x) => x.inMemory.s);
-    const inFetchS = med((x) => x.inFetch.s);
-    const qS = med((x) => x.queue.s);
-    results.push({ name: 'in-process, 2 threads', docs: n, seconds: inMemS, docsPerSecond: n / inMemS, note: `CPU ${per(med((x) => x.inMemory.cpuMs))} ms/doc` });
-    results.push({ name: 'in-process, 2 threads, fetched over HTTP', docs: n, seconds: inFetchS, docsPerSecond: n / inFetchS, note: `CPU ${per(med((x) => x.inFetch.cpuMs))} ms/doc (with the fixture server)` });
-    const last = rounds[rounds.length - 1].queue;
-    results.push({ name: 'queue: ingest + 2 workers + store', docs: n, seconds: qS, docsPerSecond: n / qS, note: `${last.extracted} extracted, ${last.failed} failed (last round)` });
-    const overheads = rounds.map((x) => x.queue.s / x.inMemory.s - 1);
-    const overheadsFetch = rounds.map((x) => x.queue.s / x.inFetch.s - 1);
-    const queueCpu = (x: RoundResult) => x.queue.workerMs + x.queue.dbMs + x.queue.redisMs;
-    const cpuOverheads = rounds.map((x) => queueCpu(x) / x.inMemory.cpuMs - 1);
-    const fixed = rounds.map((x) => (queueCpu(x) - x.inMemory.cpuMs) / n);
-    log(`  in-process 2 threads    ${inMemS.toFixed(2).padStart(7)} s  ${(n / inMemS).toFixed(1).padStart(7)} docs/s  CPU ${per(med((x) => x.inMemory.cpuMs))} ms/doc ` +
-      `(main thread ${per(med((x) => x.inMemory.main))}, extraction threads ${per(med((x) => x.inMemory.threads))}, other threads ${per(med((x) => x.inMemory.cpuMs - x.inMemory.main - x.inMemory.threads))})  [medians of ${R} rounds]`);
-    log(`  … fetched over HTTP     ${inFetchS.toFixed(2).padStart(7)} s  ${(n / inFetchS).toFixed(1).padStart(7)} docs/s  CPU ${per(med((x) => x.inFetch.cpuMs))} ms/doc (client, fixture server and extraction in one process)`);
-    log(`  queue + store          ${qS.toFixed(2).padStart(7)} s  ${(n / qS).toFixed(1).padStart(7)} docs/s`);
-    log(`  CPU per document: workers ${per(med((x) => x.queue.workerMs))} ms (main threads ${per(med((x) => x.queue.mainMs))} ms, extraction threads ${per(med((x) => x.queue.extractMs))} ms, ` +
-      `other threads: GC, compiler, I/O ${per(med((x) => x.queue.workerMs - x.queue.mainMs - x.queue.extractMs))} ms), their PostgreSQL backends ${per(med((x) => x.queue.dbMs))} ms, ` +
-      `Redis ${per(med((x) => x.queue.redisMs))} ms (whole server), bench process (fixture HTTP server, ingest, polling) ${per(med((x) => x.queue.benchMs))} ms`);
-    log(`  CPU overhead (workers + PostgreSQL + Redis vs in-process 2 threads): ${pct(median(cpuOverheads))} (rounds ${range(cpuOverheads, pct)}); ` +
+    const inFS = med((x) => x.inFiles.s);
+    const inHS = med((x) => x.inHttp.s);
+    const qFS = med((x) => x.queueFiles.s);
+    const qHS = med((x) => x.queueHttp.s);
+    const lastQ = rounds[rounds.length - 1];
+    results.push({ name: 'in-process, 2 threads, from files', docs: n, seconds: inFS, docsPerSecond: n / inFS, note: `CPU ${per(med((x) => x.inFiles.cpuMs))} ms/doc` });
+    results.push({ name: 'in-process, 2 threads, fetched over HTTP', docs: n, seconds: inHS, docsPerSecond: n / inHS, note: `CPU ${per(med((x) => x.inHttp.cpuMs))} ms/doc (with the fixture server)` });
+    results.push({ name: 'queue + store, from files', docs: n, seconds: qFS, docsPerSecond: n / qFS, note: `${lastQ.queueFiles.extracted} extracted, ${lastQ.queueFiles.failed} failed (last round)` });
+    results.push({ name: 'queue + store, fetched over HTTP', docs: n, seconds: qHS, docsPerSecond: n / qHS, note: `${lastQ.queueHttp.extracted} extracted, ${lastQ.queueHttp.failed} failed (last round)` });
+    const overheads = rounds.map((x) => x.queueFiles.s / x.inFiles.s - 1);
+    const overheadsHttp = rounds.map((x) => x.queueHttp.s / x.inHttp.s - 1);
+    const overheadsHttpVsFiles = rounds.map((x) => x.queueHttp.s / x.inFiles.s - 1);
+    const queueCpu = (q: QueueRun) => q.workerMs + q.dbMs + q.redisMs;
+    const cpuOverheads = rounds.map((x) => queueCpu(x.queueFiles) / x.inFiles.cpuMs - 1);
+    const fixed = rounds.map((x) => (queueCpu(x.queueFiles) - x.inFiles.cpuMs) / n);
+    const inLine = (label: string, sec: number, f: (x: RoundResult) => InProcessRun) =>
+      log(`  ${label.padEnd(30)} ${sec.toFixed(2).padStart(6)} s  ${(n / sec).toFixed(1).padStart(6)} docs/s  CPU ${per(med((x) => f(x).cpuMs))} ms/doc ` +
+        `(main thread ${per(med((x) => f(x).main))}, extraction threads ${per(med((x) => f(x).threads))}, other threads ${per(med((x) => f(x).cpuMs - f(x).main - f(x).threads))})`);
+    const qLine = (label: string, sec: number, f: (x: RoundResult) => QueueRun) =>
+      log(`  ${label.padEnd(30)} ${sec.toFixed(2).padStart(6)} s  ${(n / sec).toFixed(1).padStart(6)} docs/s  CPU per document: workers ${per(med((x) => f(x).workerMs))} ms ` +
+        `(main threads ${per(med((x) => f(x).mainMs))}, extraction threads ${per(med((x) => f(x).extractMs))}, other threads: GC, compiler, I/O ${per(med((x) => f(x).workerMs - f(x).mainMs - f(x).extractMs))}), ` +
+        `their PostgreSQL backends ${per(med((x) => f(x).dbMs))}, Redis ${per(med((x) => f(x).redisMs))} (whole server), bench process (fixture server, ingest, polling) ${per(med((x) => f(x).benchMs))}`);
+    log(`  [medians of ${R} rounds]`);
+    inLine('in-process, from files', inFS, (x) => x.inFiles);
+    qLine('queue + store, from files', qFS, (x) => x.queueFiles);
+    inLine('in-process, fetching over HTTP', inHS, (x) => x.inHttp);
+    qLine('queue + store, over HTTP', qHS, (x) => x.queueHttp);
+    log(`  CPU overhead from files (workers + PostgreSQL + Redis vs in-process): ${pct(median(cpuOverheads))} (rounds ${range(cpuOverheads, pct)}); ` +
       `fixed cost ${median(fixed).toFixed(1)} ms per document (rounds ${range(fixed, (v) => v.toFixed(1))})`);
-    for (const [pid, out] of e.logs) {
-      const prof = /profile: (.*)/.exec(out)?.[1];
+    for (const [pid, o] of e.logs) {
+      const prof = /profile: (.*)/.exec(o)?.[1];
       if (prof) log(`  worker ${pid}: ${prof}`);
     }
-    log(`  overhead vs in-process 2 threads: ${pct(median(overheads))} (rounds ${range(overheads, pct)}); ` +
-      `vs in-process fetching the same URLs: ${pct(median(overheadsFetch))} (rounds ${range(overheadsFetch, pct)})   worker peak RSS: ${peaks.join(', ')} MiB`);
+    log(`  queue + store overhead, from files: ${pct(median(overheads))} (rounds ${range(overheads, pct)}); over HTTP: ${pct(median(overheadsHttp))} (rounds ${range(overheadsHttp, pct)}); ` +
+      `queue over HTTP against in-process from files: ${pct(median(overheadsHttpVsFiles))}   worker peak RSS: ${peaks.join(', ')} MiB`);
     return {
-      mix: m.name, workers: procs, docs: n, results, overhead: median(overheads), overheadVsFetch: median(overheadsFetch), cpuOverhead: median(cpuOverheads),
-      fixedCpuMs: median(fixed), workerPeakRssMiB: peaks, rounds: rounds.length,
+      mix: m.name, workers: procs, docs: n, results, overhead: median(overheads), overheadHttp: median(overheadsHttp), overheadHttpVsFiles: median(overheadsHttpVsFiles),
+      cpuOverhead: median(cpuOverheads), fixedCpuMs: median(fixed), workerPeakRssMiB: peaks, rounds: rounds.length,
     };
   } finally {
     await pool?.close();
     await mix?.close();
     await teardown(e);
+    files.remove();
   }
 }
 

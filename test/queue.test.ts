@@ -4,7 +4,7 @@
  */
 import IORedis from 'ioredis';
 import { openStore, type Store } from '../src/store';
-import { queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
+import { defaultExtractThreads, queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
 import { openQueues, type Queues } from '../src/queue/queues';
 import { ingest, collectEntries, parseCsv } from '../src/queue/ingest';
 import { RedisHostLimiter } from '../src/queue/host-limiter';
@@ -161,6 +161,16 @@ describe('parts', () => {
       { url: 'https://a.gov.cn/1.pdf', agencyHint: '甲县人民政府', yearHint: 2021 },
       { url: 'https://b.gov.cn/2.html', agencyHint: '乙县', yearHint: 2022 },
     ]);
+  });
+
+  test('extraction threads default to one per core, at most one per GiB of memory, and the variable overrides', () => {
+    const GiB = 2 ** 30;
+    expect(defaultExtractThreads(8, 64 * GiB)).toBe(8);
+    expect(defaultExtractThreads(8, 3.5 * GiB)).toBe(3);
+    expect(defaultExtractThreads(1, 64 * GiB)).toBe(1);
+    expect(defaultExtractThreads(4, 0.5 * GiB)).toBe(1);
+    expect(queueConfigFromEnv({}).extract.concurrency).toBe(defaultExtractThreads());
+    expect(queueConfigFromEnv({ NIANBAO_EXTRACT_CONCURRENCY: '3' }).extract.concurrency).toBe(3);
   });
 
   test('Redis host limiter: shared concurrency and spacing per host', async () => {

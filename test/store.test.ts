@@ -192,6 +192,43 @@ describe.each(backends)('store on %s', (kind, open) => {
     expect(inc[3].map((f) => f.code)).toEqual(['duplicate_report']);
   });
 
+  test('many copies of one report: the first carries one duplicate flag, naming its earliest copy; every copy is linked', async () => {
+    const A = '庚县' + kind;
+    const first = await store.saveExtraction(ext(fakeSha(60), { meta: { agency: A, year: 2022, template: '2021' } }, { 's3.carried_over.total': 1 }));
+    await store.crossCheckExtraction(first.id);
+    const copies: number[] = [];
+    // as workers store them: each copy in its own write (the incremental path), one with other figures
+    for (let n = 61; n <= 65; n++) {
+      const r = await store.recordExtraction(ext(fakeSha(n), { meta: { agency: A, year: 2022, template: '2021' } }, { 's3.carried_over.total': n === 63 ? 2 : 1 }), { actor: 'worker' });
+      copies.push(r.id);
+    }
+    const flagsOf = async (id: number) => (await store.getExtraction(id))!.crossFlags;
+    const expectOneEach = async () => {
+      expect(await flagsOf(first.id)).toEqual([{ code: 'duplicate_report', message: `${A} 2022 also in extraction ${copies[0]}`, other: copies[0] }]);
+      for (const c of copies) expect(await flagsOf(c)).toEqual([{ code: 'duplicate_report', message: `${A} 2022 also in extraction ${first.id}`, other: first.id }]);
+      const linked = await store.listCrossChecks({ extractionId: first.id, kind: 'duplicate' });
+      expect(linked.map((r) => r.extractionB).sort((a, b) => a - b)).toEqual(copies); // (listed in check order: a replacement's come last)
+      expect(linked.filter((r) => !r.ok).map((r) => r.extractionB)).toEqual([copies[2]]);
+    };
+    await expectOneEach();
+    // a re-extraction of the earliest copy (a replacement: its checks are dropped and made again)
+    await store.recordExtraction(ext(fakeSha(61), { meta: { agency: A, year: 2022, template: '2021' } }, { 's3.carried_over.total': 1 }), { actor: 'worker' });
+    await expectOneEach();
+    // the full recomputation and the one-extraction recomputation agree
+    await store.runCrossChecks({ agency: A });
+    await expectOneEach();
+    await store.crossCheckExtraction(copies[0]);
+    await expectOneEach();
+    // rows stored before migration 6 carried one flag per copy: the migration keeps the earliest copy's
+    const old = copies.map((c) => ({ code: 'duplicate_report', message: `${A} 2022 also in extraction ${c}`, other: c })).reverse();
+    await store.query(`UPDATE extractions SET cross_flags = $2::jsonb WHERE id = $1`, [first.id, JSON.stringify([{ code: 'carry_over_mismatch', message: 'm', other: 1, fields: [] }, ...old])]);
+    const m6 = MIGRATIONS.find((m) => m.version === 6)!;
+    const rewrite = m6.sql.split(/;\s*\n/).map((x) => x.trim()).find((x) => x.startsWith('UPDATE'))!;
+    await store.query(rewrite);
+    expect((await flagsOf(first.id)).map((f) => [f.code, f.other])).toEqual([['carry_over_mismatch', 1], ['duplicate_report', copies[0]]]);
+    expect(await flagsOf(copies[1])).toHaveLength(1); // a copy's one flag is left alone
+  });
+
   test('recordExtraction (the worker write) stores the same rows, flags and audit as save + cross-check + mark', async () => {
     const A = '丁县' + kind;
     const B = '戊县' + kind;

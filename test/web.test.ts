@@ -425,3 +425,25 @@ describe('access', () => {
     }
   });
 });
+
+test('duplicates: the first report lists every copy; a copy links back to the first', async () => {
+  const base = (await store.getExtraction(ids.html))!.extraction;
+  const copyOf = (n: number) => {
+    const e = JSON.parse(JSON.stringify(base));
+    e.meta = { ...e.meta, agency: '复本县人民政府', year: 2021 };
+    e.source = { ...e.source, sha256: n.toString(16).padStart(64, 'c') };
+    return e;
+  };
+  const first = await store.saveExtraction(copyOf(1), { actor: 'seed' });
+  await store.crossCheckExtraction(first.id);
+  const copies: number[] = [];
+  for (let n = 2; n <= 4; n++) copies.push((await store.recordExtraction(copyOf(n), { actor: 'worker' })).id);
+  const page = (await inject(app, { url: `/r/${first.id}`, headers: { host: '127.0.0.1' } })).body;
+  const flags = /<ul class="docflags">([\s\S]*?)<\/ul>/.exec(page)![1];
+  expect(flags.match(/重复报告/g)).toHaveLength(1);
+  expect(flags).toContain('共 3 份副本：' + copies.map((c) => `<a href="/r/${c}">#${c}</a>`).join(' '));
+  const copyPage = (await inject(app, { url: `/r/${copies[1]}`, headers: { host: '127.0.0.1' } })).body;
+  const copyFlags = /<ul class="docflags">([\s\S]*?)<\/ul>/.exec(copyPage)![1];
+  expect(copyFlags).toContain(`<a href="/r/${first.id}">#${first.id}</a>`);
+  expect(copyFlags).not.toContain('份副本');
+});

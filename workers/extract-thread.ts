@@ -7,12 +7,12 @@
  */
 import { parentPort } from 'worker_threads';
 import { getHeapStatistics } from 'v8';
-import { extractBytes } from '../src/pipeline/extract';
+import { extractBytes, type SourceRef } from '../src/pipeline/extract';
 import { prepareExtraction } from '../src/store/prepare';
 
 if (parentPort) {
   const port = parentPort;
-  port.on('message', async (msg: { id: number; bytes: Uint8Array; ref: { uri?: string; path?: string; contentType?: string }; prepare?: boolean }) => {
+  port.on('message', async (msg: { id: number; bytes: Uint8Array; ref: SourceRef; prepare?: boolean }) => {
     const t0 = Date.now();
     try {
       const ext = await extractBytes(msg.bytes, msg.ref);

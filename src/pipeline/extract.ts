@@ -17,6 +17,8 @@ export interface SourceRef {
   uri?: string;
   /** HTTP Content-Type, if fetched. A hint only: the bytes decide. */
   contentType?: string;
+  /** The bytes' SHA-256 (hex), when the caller has hashed them already (the queue does, to store them). */
+  sha256?: string;
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -40,7 +42,7 @@ export function failedExtraction(source: SourceInfo, code: ErrorCode, message: s
 
 /** Extract one report from its bytes. Never throws for bad input: returns a `failed` extraction instead. */
 export async function extractBytes(bytes: Uint8Array, ref: SourceRef = {}): Promise<Extraction> {
-  const source: SourceInfo = { sha256: sha256(bytes), format: 'unknown', bytes: bytes.length };
+  const source: SourceInfo = { sha256: ref.sha256 ?? sha256(bytes), format: 'unknown', bytes: bytes.length };
   if (ref.path) source.path = ref.path;
   if (ref.uri) source.uri = ref.uri;
   if (bytes.length === 0) return failedExtraction(source, 'empty_input', 'the input is empty (0 bytes)');

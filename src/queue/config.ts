@@ -1,6 +1,7 @@
 /**
  * Queue and worker configuration, from the environment (see docs/queue.md for the full list).
  */
+import { availableParallelism, totalmem } from 'os';
 import { PIPELINE_VERSION } from '../pipeline/extract';
 
 export interface QueueConfig {
@@ -22,7 +23,7 @@ export interface QueueConfig {
     userAgent?: string;
   };
   extract: {
-    /** Extraction threads per worker process. */
+    /** Extraction threads per worker process (default: defaultExtractThreads). */
     concurrency: number;
     /**
      * Extract jobs in flight per worker process (≥ concurrency): the extra ones store their result or
@@ -61,6 +62,16 @@ export interface QueueConfig {
 const int = (v: string | undefined, d: number) => (v != null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
 const bool = (v: string | undefined, d: boolean) => (v == null || v === '' ? d : /^(1|true|yes|on)$/i.test(v));
 
+/**
+ * Extraction threads when not configured: one per core (one worker process per machine with a thread per
+ * core is the cheapest shape: what is per process is paid once, and its writes share transactions), but no
+ * more than one per GiB of memory (a thread's heap may grow to NIANBAO_EXTRACT_RECYCLE_MB before it is
+ * recycled).
+ */
+export function defaultExtractThreads(cores = availableParallelism(), memBytes = totalmem()): number {
+  return Math.max(1, Math.min(cores, Math.floor(memBytes / 2 ** 30)));
+}
+
 /** Extract jobs a worker process runs at once (see QueueConfig.extract.jobs). */
 export function extractJobs(cfg: QueueConfig): number {
   return Math.max(cfg.extract.concurrency, cfg.extract.jobs ?? cfg.extract.concurrency * 2);
@@ -86,7 +97,7 @@ export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueC
       userAgent: env.NIANBAO_USER_AGENT || undefined,
     },
     extract: {
-      concurrency: Math.max(1, int(env.NIANBAO_EXTRACT_CONCURRENCY, 1)),
+      concurrency: Math.max(1, int(env.NIANBAO_EXTRACT_CONCURRENCY, defaultExtractThreads())),
       ...(env.NIANBAO_EXTRACT_JOBS ? { jobs: Math.max(1, int(env.NIANBAO_EXTRACT_JOBS, 2)) } : {}),
       timeoutMs: int(env.NIANBAO_EXTRACT_TIMEOUT_MS, 120000),
       mode: (env.NIANBAO_EXTRACT_MODE as 'thread' | 'inline' | 'auto') || 'auto',

@@ -163,7 +163,7 @@ export class ExtractPool {
       let timer: NodeJS.Timeout | undefined;
       const limit = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.opts.timeoutMs)));
       this.inlineRunning++;
-      const ext = await Promise.race([extractBytes(bytes, ref), limit]).finally(() => this.inlineRunning--);
+      const ext = await Promise.race([extractBytes(bytes, knownSha ? { ...ref, sha256: knownSha } : ref), limit]).finally(() => this.inlineRunning--);
       clearTimeout(timer);
       this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
       return ext ? { ext, ms: Date.now() - t0, timedOut: false } : { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true };
@@ -201,7 +201,9 @@ export class ExtractPool {
       slot.worker.on('exit', onExit);
       // Only a buffer the view covers whole can move (never a slice of Node's shared Buffer pool).
       const movable = transfer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      slot.worker.postMessage({ id, bytes, ref, prepare }, movable ? [bytes.buffer as ArrayBuffer] : []);
+      // the thread need not hash the bytes again
+      const tref: SourceRef = knownSha ? { ...ref, sha256: knownSha } : ref;
+      slot.worker.postMessage({ id, bytes, ref: tref, prepare }, movable ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
 

@@ -177,6 +177,25 @@ ALTER TABLE extractions ALTER COLUMN checks DROP NOT NULL;
 ALTER TABLE extractions ADD CONSTRAINT extractions_checks_present CHECK (checks IS NOT NULL OR checks_z IS NOT NULL) NOT VALID;
 `,
   },
+  {
+    version: 6,
+    name: 'one duplicate flag on the first report; cross-check candidates by index',
+    // The first report of an agency and year now carries one duplicate_report flag (naming its earliest
+    // copy; the review page lists them all from cross_checks) instead of one more with every copy
+    // found, which rewrote an ever longer list with each. Rows written before lose the extra flags. The
+    // candidates for the checks (the first report of each of three years) are found by (agency, year, id),
+    // without reading and sorting every report of those years.
+    sql: `
+CREATE INDEX IF NOT EXISTS extractions_agency_year_id_idx ON extractions (agency, year, id);
+DROP INDEX IF EXISTS extractions_agency_year_idx;
+UPDATE extractions e SET cross_flags = (
+  SELECT COALESCE(jsonb_agg(t.f ORDER BY t.o), '[]'::jsonb) FROM jsonb_array_elements(e.cross_flags) WITH ORDINALITY AS t(f, o)
+  WHERE t.f->>'code' <> 'duplicate_report'
+    OR t.o = (SELECT u.o FROM jsonb_array_elements(e.cross_flags) WITH ORDINALITY AS u(f, o) WHERE u.f->>'code' = 'duplicate_report'
+      ORDER BY (u.f->>'other')::bigint LIMIT 1))
+WHERE (SELECT count(*) FROM jsonb_array_elements(e.cross_flags) AS v(f) WHERE v.f->>'code' = 'duplicate_report') > 1;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -518,7 +518,8 @@ export class SqlStore implements Store {
           const diff = diffFields(a.fields, b.fields);
           const detail = diff.length ? `duplicate report: ${diff.length} field(s) differ` : 'duplicate report: same figures';
           await insert('duplicate', a, b, diff.length === 0, detail, diff);
-          addFlag(a.id, { code: 'duplicate_report', message: `${a.agency} ${a.year} also in extraction ${b.id}`, other: b.id });
+          // the first report carries one duplicate flag, naming its earliest copy (see flagFor)
+          if (i === 1) addFlag(a.id, { code: 'duplicate_report', message: `${a.agency} ${a.year} also in extraction ${b.id}`, other: b.id });
           addFlag(b.id, { code: 'duplicate_report', message: `${b.agency} ${b.year} also in extraction ${a.id}`, other: a.id });
         }
       }
@@ -687,7 +688,12 @@ function carryCompare(prev: Record<string, number | null>, cur: Record<string, n
   return { compared, mism };
 }
 
-/** The flag a cross-check puts on its side `a` or `b` extraction (null: an agreeing carry-over). */
+/**
+ * The flag a cross-check puts on its side `a` or `b` extraction (null: an agreeing carry-over). A duplicate
+ * check flags both reports, except that the first report of an agency and year (side a) carries one
+ * duplicate flag only, naming its earliest copy (the lowest extraction id), however many copies are found:
+ * each new copy flags itself, and the review page lists them all from cross_checks.
+ */
 function flagFor(r: { kind: string; agency: string; extraction_a: number; extraction_b: number; year_a: number; year_b: number; ok: boolean; mismatches: string[] }, side: 'a' | 'b'): CrossFlag | null {
   if (r.kind !== 'duplicate' && r.ok) return null;
   const other = side === 'a' ? r.extraction_b : r.extraction_a;
@@ -707,10 +713,15 @@ async function refreshCrossFlags(q: Queryer, ids: number[]): Promise<void> {
     [ids],
   );
   const flags = new Map<number, CrossFlag[]>(ids.map((i) => [i, []]));
-  for (const r of rows.map(toCross)) {
+  const checks = rows.map(toCross);
+  // a first report's one duplicate flag names its earliest copy (see flagFor)
+  const earliestCopy = new Map<number, number>();
+  for (const r of checks) if (r.kind === 'duplicate') earliestCopy.set(r.extractionA, Math.min(earliestCopy.get(r.extractionA) ?? Infinity, r.extractionB));
+  for (const r of checks) {
     for (const [me, other, yearOther, side] of [[r.extractionA, r.extractionB, r.yearB, 'a'], [r.extractionB, r.extractionA, r.yearA, 'b']] as const) {
       const list = flags.get(me);
       if (!list) continue;
+      if (r.kind === 'duplicate' && side === 'a' && earliestCopy.get(me) !== other) continue;
       if (r.kind === 'duplicate') list.push({ code: 'duplicate_report', message: `${r.agency} ${r.yearA} also in extraction ${other}`, other });
       else {
         const fields = r.mismatches.map((m) => (side === 'a' ? m.split('=')[0] : m.split('≠')[1].split('=')[0]));
@@ -763,11 +774,15 @@ cand AS (
   SELECT e.id, e.year, e.sha256, e.fields = x.fields AS same,
     CASE WHEN e.year = $5::int THEN NULLIF(e.fields, x.fields)
       ELSE (SELECT jsonb_object_agg(f.k, f.v) FROM jsonb_each(e.fields) AS f(k, v) WHERE f.k LIKE 's3.carried%') END AS fields
-  FROM (
-    SELECT DISTINCT ON (year) id, year, sha256, fields FROM extractions
-    WHERE pipeline = $2 AND agency = $4 AND year BETWEEN $5::int - 1 AND $5::int + 1 AND status <> 'failed' AND sha256 <> $1
-      AND $3 <> 'failed'
-    ORDER BY year, id) e CROSS JOIN x),
+    -- does the first report of this year carry its duplicate flag already? (it carries one: see flagFor)
+    , e.year = $5::int AND EXISTS (SELECT 1 FROM cross_checks c WHERE c.extraction_a = e.id AND c.kind = 'duplicate') AS has_dup
+  FROM generate_series($5::int - 1, $5::int + 1) AS y(year)
+  CROSS JOIN LATERAL (
+    SELECT id, year, sha256, fields FROM extractions
+    WHERE pipeline = $2 AND agency = $4 AND year = y.year AND status <> 'failed' AND sha256 <> $1
+    ORDER BY id LIMIT 1) e
+  CROSS JOIN x
+  WHERE $3 <> 'failed'),
 m AS (
   UPDATE sources SET status = 'extracted', done_at = now(), updated_at = now()
   WHERE sha256 = $1 AND status = 'fetched' AND id IS DISTINCT FROM $19::bigint
@@ -786,7 +801,7 @@ SELECT (SELECT id FROM x) AS id, (SELECT created FROM x) AS created,
   CASE WHEN NOT EXISTS (SELECT 1 FROM x) THEN (SELECT id FROM extractions WHERE sha256 = $1 AND pipeline = $2) END AS existing,
   (SELECT count(*) FROM m)::int AS marked, (SELECT count(*) FROM f)::int AS recorded, (SELECT count(*) FROM doc)::int AS doc,
   (SELECT array_agg(DISTINCT v) FROM (SELECT extraction_a AS v FROM d UNION SELECT extraction_b FROM d) t) AS touched,
-  (SELECT jsonb_agg(jsonb_build_object('id', id, 'year', year, 'sha256', sha256, 'same', same, 'fields', fields)) FROM cand) AS cands`;
+  (SELECT jsonb_agg(jsonb_build_object('id', id, 'year', year, 'sha256', sha256, 'same', same, 'fields', fields, 'has_dup', has_dup)) FROM cand) AS cands`;
 
 function recordParams(w: ExtractionWrite): unknown[] {
   const p = w.prepared;
@@ -828,11 +843,14 @@ function followUp(c: Session, p: PreparedExtraction, r: any): { recorded: Record
   const sent: Array<Promise<unknown>> = [];
   if (r.created && !touched.size) {
     // A new extraction with nothing removed: its checks only add flags (at the end, as the newest
-    // checks), so append them instead of rebuilding the partners' whole lists.
+    // checks), so append them instead of rebuilding the partners' whole lists. The first report of its
+    // year (side a of a duplicate check) has its one duplicate flag already if an earlier copy gave it.
     if (checks.length) {
+      const firstHasDup = !!r.cands?.some((x: any) => x.has_dup);
       const add = new Map<number, CrossFlag[]>();
       for (const k of rows) {
         for (const side of ['a', 'b'] as const) {
+          if (k.kind === 'duplicate' && side === 'a' && firstHasDup) continue;
           const f = flagFor(k, side);
           const me = side === 'a' ? k.extraction_a : k.extraction_b;
           if (f) add.set(me, [...(add.get(me) ?? []), f]);
@@ -910,7 +928,8 @@ async function refreshCrossFlagsSql(q: Queryer, ids: number[]): Promise<void> {
                'other', c.extraction_b,
                'fields', (SELECT COALESCE(jsonb_agg(split_part(m, '=', 1) ORDER BY o), '[]'::jsonb) FROM jsonb_array_elements_text(c.mismatches) WITH ORDINALITY AS t(m, o)))
              END AS flag
-           FROM cross_checks c WHERE c.extraction_a = x.id AND (c.kind = 'duplicate' OR NOT c.ok)
+           FROM cross_checks c WHERE c.extraction_a = x.id AND (NOT c.ok AND c.kind <> 'duplicate'
+             OR c.id = (SELECT c1.id FROM cross_checks c1 WHERE c1.extraction_a = x.id AND c1.kind = 'duplicate' ORDER BY c1.extraction_b LIMIT 1))
            UNION ALL
            SELECT c.id, CASE WHEN c.kind = 'duplicate'
              THEN jsonb_build_object('code', 'duplicate_report', 'message', c.agency || ' ' || c.year_a || ' also in extraction ' || c.extraction_a, 'other', c.extraction_a)

@@ -15,6 +15,11 @@ export interface ReviewPageInput {
   reviewer: string;
   /** True when the reviewer name comes from basic auth (not editable). */
   reviewerFixed: boolean;
+  /**
+   * Every other copy of this report (same agency and year) the duplicate checks linked, by extraction id:
+   * the first report's one duplicate flag names only its earliest copy.
+   */
+  copies?: number[];
 }
 
 export interface FieldData {
@@ -212,7 +217,12 @@ export function reviewPage(inp: ReviewPageInput): string {
   ];
   const metaHtml = `<table class="meta">${metaRows.map(([k, v]) => `<tr><th>${k}</th>${v.startsWith('<td') ? v : `<td>${v}</td>`}</tr>`).join('')}</table>`;
 
-  const cross = (row.crossFlags ?? []).map((f) => `<li><b>${esc(FLAG_ZH[f.code] ?? f.code)}</b> ${esc(f.message)} <a href="/r/${f.other}">#${f.other}</a></li>`);
+  const copies = (inp.copies ?? []).filter((c) => c !== row.id);
+  const MAX_COPIES = 50;
+  const copyLinks = (f: { code: string; other: number }) => (f.code === 'duplicate_report' && copies.length > 1
+    ? ` <span class="copies">共 ${copies.length} 份副本：${copies.slice(0, MAX_COPIES).map((c) => `<a href="/r/${c}">#${c}</a>`).join(' ')}${copies.length > MAX_COPIES ? ' …' : ''}</span>`
+    : ` <a href="/r/${f.other}">#${f.other}</a>`);
+  const cross = (row.crossFlags ?? []).map((f) => `<li><b>${esc(FLAG_ZH[f.code] ?? f.code)}</b> ${esc(f.message)}${copyLinks(f)}</li>`);
   const docFlags = (ex.flags ?? []).filter((f) => !f.field).map((f) => `<li><b>${esc(FLAG_ZH[f.code] ?? f.code)}</b> ${esc(f.message)}</li>`);
   const flagList = cross.length || docFlags.length ? `<ul class="docflags">${docFlags.join('')}${cross.join('')}</ul>` : '';
   const errorHtml = ex.error ? `<p class="error">提取失败：<code>${esc(ex.error.code)}</code> ${esc(ex.error.message)}</p>` : '';

@@ -67,14 +67,16 @@ const reviewPlugin: FastifyPluginAsync<{ store: Store; reviewer: string }> = asy
     const f = parseFilter(req.query as Record<string, unknown>);
     const reviews = await store.listReviews(id);
     const folded = fold(reviews);
-    const [v, next, prev] = await Promise.all([
+    const [v, next, prev, dups] = await Promise.all([
       versionOf(store, id),
       neighbour(store, f, id, 'next', true),
       neighbour(store, f, id, 'prev', true),
+      row.crossFlags.some((x) => x.code === 'duplicate_report') ? store.listCrossChecks({ extractionId: id, kind: 'duplicate' }) : [],
     ]);
     const qs = filterQuery(f);
+    const copies = [...new Set(dups.map((c) => (c.extractionA === id ? c.extractionB : c.extractionA)))].sort((a, b) => a - b);
     const html = reviewPage({
-      row, folded, reviews, version: v.version,
+      row, folded, reviews, version: v.version, copies,
       nav: { next, prev, queue: '/queue' + qs, qs },
       reviewer: who(req), reviewerFixed: !!req.authUser,
     });

@@ -12,8 +12,10 @@ like, on as many machines as you like, against one Redis and one PostgreSQL.
 Options:
   --stage fetch|extract|all     which stage(s) to run (default all)
   --fetch-concurrency N         fetch jobs in flight in this process (default 16, NIANBAO_FETCH_CONCURRENCY)
-  --extract-concurrency N       extraction threads (default 1, NIANBAO_EXTRACT_CONCURRENCY); jobs in flight:
-                                NIANBAO_EXTRACT_JOBS (default twice the threads)
+  --extract-concurrency N       extraction threads (default one per core, at most one per GiB of memory;
+                                NIANBAO_EXTRACT_CONCURRENCY); jobs in flight: NIANBAO_EXTRACT_JOBS (default
+                                twice the threads). One worker per machine with a thread per core costs
+                                less than several workers.
   --allow-private               allow loopback/private targets (local testing only; NIANBAO_ALLOW_PRIVATE=1)
 
 SIGTERM or SIGINT: stop taking jobs, finish the active ones, exit 0. A worker killed outright leaves its
