@@ -373,7 +373,10 @@ export class SqlStore implements Store {
     return this.db.session(async (c) => {
       // BEGIN, the locks and the first statement go out together (pipelined: one round trip, run in order);
       // each write's follow-up statements go out with the next write's statement; the last ones with COMMIT.
-      let sent: Array<Promise<unknown>> = [c.simple(['BEGIN', ...keys.map((k) => `SELECT pg_advisory_xact_lock(${k})`)].join('; '))];
+      // Generic plans: these statements find their rows by keys through indexes whatever the values, so a plan
+      // made once per connection serves every write. Left to choose, PostgreSQL planned the extraction's
+      // statement afresh on every execution, at about the CPU of running it.
+      let sent: Array<Promise<unknown>> = [c.simple(['BEGIN', 'SET LOCAL plan_cache_mode = force_generic_plan', ...keys.map((k) => `SELECT pg_advisory_xact_lock(${k})`)].join('; '))];
       const out: RecordedExtraction[] = [];
       for (const w of writes) {
         const record = c.query(RECORD_SQL, recordParams(w), 'nianbao_record_extraction');
@@ -856,7 +859,7 @@ function followUp(c: Session, p: PreparedExtraction, r: any): { recorded: Record
           if (f) add.set(me, [...(add.get(me) ?? []), f]);
         }
       }
-      sent.push(c.query(APPEND_CHECKS_SQL, [json(rows), json([...add].map(([i, f]) => ({ id: i, add: f })))], 'nianbao_append_checks'));
+      sent.push(c.query(APPEND_CHECKS_SQL, [json(rows), json([...add].map(([i, f]) => ({ id: i, add: f }))), [...add.keys()]], 'nianbao_append_checks'));
     }
   } else {
     // A replacement (or checks removed): rebuild the flags of every extraction involved.
@@ -874,10 +877,14 @@ const INSERT_CHECKS_SQL = `INSERT INTO cross_checks (kind, agency, extraction_a,
   FROM jsonb_to_recordset($1::jsonb) AS t(kind text, agency text, extraction_a bigint, extraction_b bigint,
     year_a int, year_b int, ok boolean, detail text, mismatches jsonb)`;
 
-/** New cross-checks ($1) and the flags they add to each extraction ($2: [{id, add}]), appended to cross_flags. */
+/**
+ * New cross-checks ($1) and the flags they add to each extraction ($2: [{id, add}]; $3 their ids), appended
+ * to cross_flags. (The ids as an array, so the rows are found by their key: joined to the 100 rows
+ * PostgreSQL expects of any jsonb_to_recordset, the whole table was read and hashed on every write.)
+ */
 const APPEND_CHECKS_SQL = `WITH ins AS (${INSERT_CHECKS_SQL})
   UPDATE extractions e SET cross_flags = e.cross_flags || v.add
-  FROM jsonb_to_recordset($2::jsonb) AS v(id bigint, add jsonb) WHERE e.id = v.id`;
+  FROM jsonb_to_recordset($2::jsonb) AS v(id bigint, add jsonb) WHERE e.id = ANY($3::bigint[]) AND e.id = v.id`;
 
 interface CrossExt { id: number; agency: string; year: number; sha256: string; fields: Record<string, number | null> }
 interface NewCheck { kind: 'carry_over' | 'duplicate'; a: CrossExt; b: CrossExt; ok: boolean; detail: string; mism: string[] }
@@ -942,7 +949,7 @@ async function refreshCrossFlagsSql(q: Queryer, ids: number[]): Promise<void> {
          ) f), '[]'::jsonb) AS flags
        FROM extractions x WHERE x.id = ANY($1::bigint[])
      ) n
-     WHERE e.id = n.id AND e.cross_flags IS DISTINCT FROM n.flags`,
+     WHERE e.id = ANY($1::bigint[]) AND e.id = n.id AND e.cross_flags IS DISTINCT FROM n.flags`,
     [ids],
   );
 }
