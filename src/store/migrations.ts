@@ -179,13 +179,16 @@ ALTER TABLE extractions ADD CONSTRAINT extractions_checks_present CHECK (checks 
   },
   {
     version: 6,
-    name: 'one duplicate flag on the first report; cross-check candidates by index',
+    name: 'one duplicate flag on the first report; cross-check candidates by index; compressed documents stored as they are',
     // The first report of an agency and year now carries one duplicate_report flag (naming its earliest
     // copy; the review page lists them all from cross_checks) instead of one more with every copy
     // found, which rewrote an ever longer list with each. Rows written before lose the extra flags. The
     // candidates for the checks (the first report of each of three years) are found by (agency, year, id),
     // without reading and sorting every report of those years.
+    // cells_z and checks_z hold zlib output: stored out of line as they are, without PostgreSQL trying to
+    // compress them again.
     sql: `
+ALTER TABLE extractions ALTER COLUMN cells_z SET STORAGE EXTERNAL, ALTER COLUMN checks_z SET STORAGE EXTERNAL;
 CREATE INDEX IF NOT EXISTS extractions_agency_year_id_idx ON extractions (agency, year, id);
 DROP INDEX IF EXISTS extractions_agency_year_idx;
 UPDATE extractions e SET cross_flags = (

@@ -375,8 +375,10 @@ export class SqlStore implements Store {
       // each write's follow-up statements go out with the next write's statement; the last ones with COMMIT.
       // Generic plans: these statements find their rows by keys through indexes whatever the values, so a plan
       // made once per connection serves every write. Left to choose, PostgreSQL planned the extraction's
-      // statement afresh on every execution, at about the CPU of running it.
-      let sent: Array<Promise<unknown>> = [c.simple(['BEGIN', 'SET LOCAL plan_cache_mode = force_generic_plan', ...keys.map((k) => `SELECT pg_advisory_xact_lock(${k})`)].join('; '))];
+      // statement afresh on every execution, at about the CPU of running it. Without sequential scans: a
+      // plan made while the tables are small (a new store) would otherwise read whole tables for as long as
+      // the connection keeps it.
+      let sent: Array<Promise<unknown>> = [c.simple(['BEGIN', 'SET LOCAL plan_cache_mode = force_generic_plan', 'SET LOCAL enable_seqscan = off', ...keys.map((k) => `SELECT pg_advisory_xact_lock(${k})`)].join('; '))];
       const out: RecordedExtraction[] = [];
       for (const w of writes) {
         const record = c.query(RECORD_SQL, recordParams(w), 'nianbao_record_extraction');
