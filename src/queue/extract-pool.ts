@@ -155,6 +155,8 @@ export class ExtractPool {
     // (needed only for a failure record, but the bytes may move to the thread: hash them now unless known)
     const sha = knownSha ?? sha256(bytes);
     const size = bytes.length;
+    // the extraction need not hash the bytes again
+    const tref: SourceRef = knownSha ? { ...ref, sha256: knownSha } : ref;
     const failed = (code: 'timeout' | 'internal', message: string) =>
       failedExtraction({ sha256: sha, format: 'unknown', bytes: size, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) }, code, message);
     const timeoutExt = () => failed('timeout', `extraction took longer than ${this.opts.timeoutMs} ms`);
@@ -163,7 +165,7 @@ export class ExtractPool {
       let timer: NodeJS.Timeout | undefined;
       const limit = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.opts.timeoutMs)));
       this.inlineRunning++;
-      const ext = await Promise.race([extractBytes(bytes, knownSha ? { ...ref, sha256: knownSha } : ref), limit]).finally(() => this.inlineRunning--);
+      const ext = await Promise.race([extractBytes(bytes, tref), limit]).finally(() => this.inlineRunning--);
       clearTimeout(timer);
       this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
       return ext ? { ext, ms: Date.now() - t0, timedOut: false } : { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true };
@@ -201,8 +203,6 @@ export class ExtractPool {
       slot.worker.on('exit', onExit);
       // Only a buffer the view covers whole can move (never a slice of Node's shared Buffer pool).
       const movable = transfer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      // the thread need not hash the bytes again
-      const tref: SourceRef = knownSha ? { ...ref, sha256: knownSha } : ref;
       slot.worker.postMessage({ id, bytes, ref: tref, prepare }, movable ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
