@@ -3,7 +3,10 @@
  * beyond the corpus-wide accuracy figures (test/accuracy.test.ts).
  */
 import { makeDoc } from './fixtures';
-import { extractBytes } from '../src/pipeline/extract';
+import { extractBytes, extractDocument } from '../src/pipeline/extract';
+import { readDocument } from '../src/read';
+import { sniff } from '../src/sniff';
+import type { Table } from '../src/model/document';
 import { gridKeys } from '../src/grid';
 import type { Extraction } from '../src/model/extraction';
 
@@ -76,13 +79,38 @@ test('Traditional characters and full-width digits give the same values', async 
   expect(x.meta.template).toBe('2019');
 });
 
-test('HTML with blank zero cells: blanks become 0 only where the identities force it', async () => {
+test('HTML with blank zero cells: a blank cell of a real grid reads as 0, confident where its identities hold', async () => {
   const { doc, x } = await run({ layout: 'html', template: '2021', seed: 21, scale: 'township', html: { blankZeros: true } });
   expect(wrong(x, doc.expected.fields)).toEqual([]);
-  const inferred = Object.entries(x.cells).filter(([, c]) => c.inferred);
-  expect(inferred.length).toBeGreaterThan(0);
-  for (const [k] of inferred) expect(x.fields[k]).toBe(doc.expected.fields[k]);
+  const blanks = Object.entries(x.cells).filter(([, c]) => c.evidence.method === 'blank');
+  expect(blanks.length).toBeGreaterThan(20);
+  for (const [k, c] of blanks) {
+    expect(x.fields[k]).toBe(0);
+    expect(c.evidence.raw).toBe('');
+    expect(c.inferred).toBe(false);
+    if (c.passed?.length) expect(c.confidence).toBeGreaterThanOrEqual(0.95);
+  }
+  expect(x.flags.filter((f) => f.code === 'blank_cell' || f.code === 'inferred')).toEqual([]);
+  expect(x.status).toBe('ok');
+});
+
+test('HTML with a blank cell where a figure is missing: the blank is solved from the identities and flagged', async () => {
+  const d = makeDoc({ layout: 'html', template: '2021', seed: 21, scale: 'county', html: { blankZeros: false } });
+  const model = await readDocument({ bytes: d.bytes, sniff: sniff(d.bytes, { name: d.name }), name: d.name });
+  const clean = extractDocument(model, { sha256: '', format: 'html' });
+  expect(clean.status).toBe('ok');
+  // blank the printed total of a row whose parts are not all zero
+  const key = Object.keys(clean.fields).find((k) => /^s3\.[a-z_.]+\.total$/.test(k) && (clean.fields[k] ?? 0) > 0)!;
+  const pos = clean.cells[key].evidence.pos!;
+  const table = model.blocks[pos.table!] as Table;
+  table.rows[pos.row!][pos.col!].text = '';
+  const x = extractDocument(model, { sha256: '', format: 'html' });
+  expect(x.fields[key]).toBe(clean.fields[key]);
+  expect(x.cells[key].inferred).toBe(true);
+  expect(x.flags.some((f) => f.code === 'inferred' && f.field === key)).toBe(true);
   expect(x.status).toBe('flagged');
+  // every other field as before
+  for (const k of Object.keys(clean.fields)) if (k !== key) expect([k, x.fields[k]]).toEqual([k, clean.fields[k]]);
 });
 
 test('a prose-only report: template free, figures from sentences', async () => {

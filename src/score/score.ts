@@ -55,7 +55,7 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
   const t = p.token >= 0 ? tokens[p.token] : undefined;
   const evidence: CellEvidence = { method: p.method, placement: p.placement };
   if (t) {
-    evidence.raw = t.raw;
+    evidence.raw = t.kind === 'empty' ? t.raw.trim() : t.raw;
     evidence.pos = t.pos;
   }
   if (p.label !== undefined) {
@@ -75,6 +75,9 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
   } else if (p.method === 'inferred') {
     confidence = 0.6;
     flags.push({ code: 'inferred', field: p.field, message: `${p.field} = ${p.value}: ${p.note ?? 'solved from the identities'}` });
+  } else if (p.method === 'blank' && p.value !== null) {
+    // A blank cell of a true grid, read as 0: as sure as its placement, unless an identity fails.
+    confidence = PLACEMENT_CONFIDENCE[p.placement];
   } else if (p.method === 'blank') {
     flags.push({ code: 'blank_cell', field: p.field, message: `${p.field} printed as ${JSON.stringify(t?.raw.trim() ?? '')} and the identities do not determine it` });
   } else {
@@ -92,7 +95,7 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
     }
   }
   if (failed?.length) confidence = Math.min(confidence, 0.5);
-  else if (passed?.length && p.method === 'read') confidence = Math.min(0.995, confidence + 0.005);
+  else if (passed?.length && (p.method === 'read' || p.method === 'blank')) confidence = Math.min(0.995, confidence + 0.005);
   const cell: Cell = { confidence: Math.round(confidence * 1000) / 1000, inferred: p.method === 'inferred', evidence };
   if (passed?.length) cell.passed = passed;
   if (failed?.length) cell.failed = failed;
