@@ -86,7 +86,7 @@ export function runCore(doc: DocumentModel): CoreResult {
       fields[key] = v;
     }
     checks = runChecks(detection.template, values);
-    cells = scoreTableFields(detection.mapping, tokens, checks, flags);
+    cells = scoreTableFields(detection.mapping, tokens, checks, flags, { agency: meta.agency });
     if (detection.margin < TEMPLATE_MARGIN) {
       flags.push({ code: 'template_uncertain', message: `the tables fit both templates almost equally (alignment scores ${JSON.stringify(detection.scores)})` });
     }
