@@ -45,6 +45,9 @@ test('numbers as people format them: one number each, units and signs kept (13.8
   expect(n('1 2 3', true)).toEqual({ kind: 'num', value: 123 });
   expect(n('1 2 3')).toMatchObject({ kind: 'num', value: 123, split: true });
   expect(n('1 234')).toMatchObject({ kind: 'num', value: 1234, split: true });
+  // a tab-separated cell of a text dump is bounded by its tabs: grouped thousands are one number
+  expect(parseCellValue('1 234', { cell: true })).toEqual({ kind: 'num', value: 1234 });
+  expect(parseCellValue('1 2', { cell: true })).toMatchObject({ kind: 'num', value: 12, split: true });
   expect(n('12 34', true)).toMatchObject({ kind: 'num', value: 1234, note: expect.stringMatching(/irregular/) });
   expect(n('12 34')).toBeNull();
   expect(n('1,23')).toBeNull();

@@ -15,6 +15,8 @@ export type CellValue =
 export interface ParseOptions {
   /** The text is one cell of a true table grid (HTML, Word, ruled PDF), not a line of a text dump. */
   grid?: boolean;
+  /** The text is one tab-separated cell of a text dump's row: the tabs bound it, so thousands grouped by spaces are one number; letter-spaced digits stay doubtful. */
+  cell?: boolean;
 }
 
 const EMPTY_MARKS = new Set(['', '-', '--', '—', '——', '–', '―', '/', '\\', '无', '/无', '空', 'x', 'X', '×']);
@@ -48,7 +50,7 @@ export function parseCellValue(text: string, opts: ParseOptions = {}): CellValue
   m = SPACE_GROUPED_RE.exec(t);
   if (m) {
     const v = num(m[1], m[2], m[3], m[4]);
-    if (v?.kind === 'num' && !grid) Object.assign(v, { note: 'digits grouped by spaces: one number, or cells run together', split: true });
+    if (v?.kind === 'num' && !grid && !opts.cell) Object.assign(v, { note: 'digits grouped by spaces: one number, or cells run together', split: true });
     return v;
   }
   m = LETTER_SPACED_RE.exec(t);

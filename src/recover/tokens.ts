@@ -54,7 +54,7 @@ function cellToken(raw: string, pos: Position, norm: Normalizer, origin?: TableO
   const text = norm(raw);
   if (text.length > MAX_LABEL_CHARS) return null;
   if (text !== '' && isFurniture(text)) return null;
-  const v = parseCellValue(text, { grid: origin !== undefined && TRUE_GRIDS.has(origin) });
+  const v = parseCellValue(text, { grid: origin !== undefined && TRUE_GRIDS.has(origin), cell: origin === 'text-tabs' });
   if (v?.kind === 'num') {
     const t: Token = { kind: 'num', text, raw, pos, value: v.value };
     if (v.unit) t.unit = v.unit;
