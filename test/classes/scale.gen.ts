@@ -24,7 +24,7 @@ const logUniform = (rng: Rng, lo: number, hi: number) => (hi <= 0 ? 0 : Math.rou
 const decimal = (rng: Rng, hi: number) => Math.round(rng.next() * hi * 100) / rng.pick([100, 10, 100]);
 
 /** Section 二 at the agency's real scale (section 二 has no identities: any figures are consistent). */
-function scaleS2(t: Template, scale: Scale, g: Grid, rng: Rng): Grid {
+export function scaleS2(t: Template, scale: Scale, g: Grid, rng: Rng): Grid {
   const [lo, hi] = DECISIONS[scale];
   for (const k of Object.keys(g)) {
     if (!k.startsWith('s2.')) continue;
