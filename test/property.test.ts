@@ -33,7 +33,7 @@ const SEED = 20240606;
  */
 const RADICALS_SUPPLEMENT = process.env.PROPERTY_RADICALS_SUPPLEMENT === '1';
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+const ALL_MUTATIONS: fc.Arbitrary<Mutation>[] = [
   fc.record({ kind: fc.constant('drop-chars' as const), cell: fc.nat(400), at: fc.nat(20), n: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant('label-blank' as const), row: fc.nat(80) }),
   fc.record({ kind: fc.constant('label-delete' as const), row: fc.nat(80) }),
@@ -46,7 +46,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('format' as const), a: fc.nat(300), style: fc.nat(20) }),
   fc.record({ kind: fc.constant('split-digits' as const), a: fc.nat(300) }),
   fc.record({ kind: fc.constant('radicals' as const), cell: fc.nat(400), supplement: fc.constant(RADICALS_SUPPLEMENT) }),
-);
+];
+/** PROPERTY_KINDS=blank,format restricts the damage kinds (for exploring; the suite uses all). */
+const KINDS = process.env.PROPERTY_KINDS?.split(',');
+const mutation: fc.Arbitrary<Mutation> = KINDS ? fc.oneof(...ALL_MUTATIONS).filter((m) => KINDS.includes(m.kind)) : fc.oneof(...ALL_MUTATIONS);
 
 const caseOf = (mutations: fc.Arbitrary<Mutation[]>): fc.Arbitrary<MCase> =>
   fc.record({
@@ -107,9 +110,9 @@ describe('mutated reports: never a wrong grid marked ok', () => {
       }),
       { seed: SEED, numRuns: RUNS, verbose: 1 },
     );
-    // the generator must actually produce damaged documents that the pipeline flags
-    expect(stats.flagged).toBeGreaterThan(RUNS / 10);
     console.log(`property runs: ${JSON.stringify(stats)}`);
+    // the generator must actually produce damaged documents that the pipeline flags
+    if (!KINDS) expect(stats.flagged).toBeGreaterThan(RUNS / 10);
   }, 600_000);
 
   test(`fast-check: ${LOSSY_RUNS} reports that lost a printed value are never ok`, async () => {
