@@ -113,6 +113,34 @@ test('HTML with a blank cell where a figure is missing: the blank is solved from
   for (const k of Object.keys(clean.fields)) if (k !== key) expect([k, x.fields[k]]).toEqual([k, clean.fields[k]]);
 });
 
+test('blank cells of a ruled PDF grid read as 0 too; of a text-aligned PDF table they do not', async () => {
+  const d = makeDoc({ layout: 'html', template: '2019', seed: 33, scale: 'township', html: { blankZeros: true } });
+  const model = await readDocument({ bytes: d.bytes, sniff: sniff(d.bytes, { name: d.name }), name: d.name });
+  const as = (origin: Table['origin']) => ({
+    ...model,
+    format: 'pdf' as const,
+    blocks: model.blocks.map((b) => (b.kind === 'table' ? { ...b, origin } : b)),
+  });
+  const lattice = extractDocument(as('pdf-lattice'), { sha256: '', format: 'pdf' });
+  expect(wrong(lattice, d.expected.fields)).toEqual([]);
+  expect(lattice.status).toBe('ok');
+  expect(Object.values(lattice.cells).filter((c) => c.evidence.method === 'blank').length).toBeGreaterThan(20);
+  // a table recovered from text alignment alone may have lost a cell where it shows a blank
+  const stream = extractDocument(as('pdf-stream'), { sha256: '', format: 'pdf' });
+  expect(stream.status).toBe('flagged');
+  for (const c of Object.values(stream.cells)) if (c.evidence.method === 'blank') expect(c.inferred || c.confidence < 0.95).toBe(true);
+});
+
+test('a grid whose every value cell is blank is not read as all zeros', async () => {
+  const d = makeDoc({ layout: 'html', template: '2021', seed: 34, scale: 'county', html: { blankZeros: false } });
+  const model = await readDocument({ bytes: d.bytes, sniff: sniff(d.bytes, { name: d.name }), name: d.name });
+  // a reader that lost every digit: every number cell of every table empty
+  for (const b of model.blocks) if (b.kind === 'table') for (const r of b.rows) for (const c of r) if (/^[\d.,]+$/.test(c.text.trim())) c.text = '';
+  const x = extractDocument(model, { sha256: '', format: 'html' });
+  expect(x.status).toBe('flagged');
+  expect(Object.values(x.fields).filter((v) => v === 0).length).toBeLessThan(10);
+});
+
 test('a prose-only report: template free, figures from sentences', async () => {
   const { doc, x } = await run({ layout: 'free', template: 'free', seed: 2 });
   expect(x.meta.template).toBe('free');
