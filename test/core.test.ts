@@ -155,3 +155,13 @@ test('not an annual report, and unreadable input, fail with their codes', async 
   const empty = await extractBytes(new Uint8Array(0), { path: 'e.txt' });
   expect(empty.error?.code).toBe('empty_input');
 });
+
+test('an amount printed in 元 in a 万元 column is converted, with the unit and factor in the evidence', async () => {
+  const { compose, renderCells } = await import('./classes/cells');
+  const c = compose(5, '2019', 'city', (g) => ({ ...g, 's2.procurement.count': 3, 's2.procurement.amount': 25.1 }));
+  const { bytes } = renderCells('html', c, (k, v) => (k === 's2.procurement.amount' ? '251,000 元' : String(v)));
+  const x = await extractBytes(bytes, { path: 'x.html' });
+  expect(x.fields['s2.procurement.amount']).toBeCloseTo(25.1, 9);
+  expect(x.cells['s2.procurement.amount'].evidence).toMatchObject({ method: 'read', raw: '251,000 元', unit: '元', factor: 1e-4 });
+  expect(x.status).toBe('ok');
+});
