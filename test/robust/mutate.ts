@@ -360,10 +360,11 @@ function apply(items: Item[], m: Mutation, keys: string[], grid: Grid, prints: P
       const [r, i] = vs[m.a % vs.length];
       const k = r[i].key!;
       const v = grid[keys[k]];
-      const out =
-        m.kind === 'format'
-          ? FORMATS[m.style % FORMATS.length](v, keys[k].endsWith('.amount'), keys[k].endsWith('.change'))
-          : Number.isInteger(v) && v >= 10 ? [...String(v)].join(' ') : null;
+      // the drawn format, or the next one that applies to this value (full-width digits always do)
+      let out: string | null = null;
+      for (let j = 0; m.kind === 'format' && out === null && j < FORMATS.length; j++)
+        out = FORMATS[(m.style + j) % FORMATS.length](v, keys[k].endsWith('.amount'), keys[k].endsWith('.change'));
+      if (m.kind === 'split-digits') out = Number.isInteger(v) && v >= 10 ? [...String(v)].join(' ') : null;
       if (out === null) return none(`${keys[k]} = ${v} has no such format`);
       prints.set(k, out);
       return { what: `${m.kind} ${keys[k]} = ${v} as ${JSON.stringify(out)}`, removed };
