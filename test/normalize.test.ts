@@ -28,6 +28,31 @@ test('cell values: numbers with separators, units, signs; explicit empties', () 
   expect(parseCellValue('1 2')?.kind).toBe('num');
 });
 
+test('numbers as people format them: one number each, units and signs kept (13.8)', () => {
+  const n = (s: string, grid = false) => parseCellValue(normalizeText(s), { grid });
+  for (const s of ['1,234', '1，234', '１，２３４', "1'234", '1 234', '1\u00a0234', '1\u2009234', '1\u202f234', '１２３４', '+1234', '＋1,234'])
+    expect([s, n(s, true)]).toEqual([s, { kind: 'num', value: 1234 }]);
+  expect(n('11,398,889')).toEqual({ kind: 'num', value: 11398889 });
+  expect(n('11 398 889', true)).toEqual({ kind: 'num', value: 11398889 });
+  expect(n('-12')).toEqual({ kind: 'num', value: -12 });
+  expect(n('－12')).toEqual({ kind: 'num', value: -12 });
+  expect(n('− 12')).toEqual({ kind: 'num', value: -12 });
+  expect(n('1,234.56万元')).toEqual({ kind: 'num', value: 1234.56, unit: '万元' });
+  expect(n('251 000 元', true)).toEqual({ kind: 'num', value: 251000, unit: '元' });
+  expect(n('０．５万元')).toEqual({ kind: 'num', value: 0.5, unit: '万元' });
+  expect(n('12人次')).toEqual({ kind: 'num', value: 12, unit: '人次' });
+  // in a grid cell spaced digits are one number; in a text dump they may be two cells: marked
+  expect(n('1 2 3', true)).toEqual({ kind: 'num', value: 123 });
+  expect(n('1 2 3')).toMatchObject({ kind: 'num', value: 123, split: true });
+  expect(n('1 234')).toMatchObject({ kind: 'num', value: 1234, split: true });
+  // a tab-separated cell of a text dump is bounded by its tabs: grouped thousands are one number
+  expect(parseCellValue('1 234', { cell: true })).toEqual({ kind: 'num', value: 1234 });
+  expect(parseCellValue('1 2', { cell: true })).toMatchObject({ kind: 'num', value: 12, split: true });
+  expect(n('12 34', true)).toMatchObject({ kind: 'num', value: 1234, note: expect.stringMatching(/irregular/) });
+  expect(n('12 34')).toBeNull();
+  expect(n('1,23')).toBeNull();
+});
+
 import { guessMeta, arabicYears } from '../src/meta/meta';
 
 test('report year and agency from title, masthead and signature', () => {

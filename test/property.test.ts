@@ -2,7 +2,10 @@
  * Property tests on the core (issue 6): random valid grids (both templates, every scale), rendered
  * by the fixture renderers into every text layout and HTML, then damaged: characters dropped from
  * labels, row labels blanked or deleted, rows shifted one column left (a value in the label
- * column), trailing cells dropped, two numbers swapped, a number deleted or duplicated.
+ * column), trailing cells dropped, two numbers swapped, a number deleted or duplicated; and
+ * (issue 13) zero cells printed blank (in HTML a blank means 0: the grid is unchanged), numbers
+ * printed as people format them (separators, full-width digits, units, signs), digits
+ * letter-spaced, label characters replaced by radical / compatibility look-alikes.
  *
  * The property: the extraction returns the printed grid exactly, or the document is not `ok`.
  * Never a different grid marked `ok`. A second property: when a row lost a printed value
@@ -23,8 +26,14 @@ export const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
 /** PROPERTY_LAYOUTS=html,dropped restricts the layouts (for exploring; the suite uses all). */
 const LAYOUTS = process.env.PROPERTY_LAYOUTS ? (process.env.PROPERTY_LAYOUTS.split(',') as (typeof TEXT_LAYOUTS)[number][]) : [...TEXT_LAYOUTS];
 const SEED = 20240606;
+/**
+ * The radicals mutation uses the CJK Radicals Supplement (⺠ for 民, which NFKC does not fold) only
+ * with PROPERTY_RADICALS_SUPPLEMENT=1: the table that folds them is another branch's work (t-text);
+ * switch it on once that is merged. Kangxi radicals and compatibility ideographs are always on.
+ */
+const RADICALS_SUPPLEMENT = process.env.PROPERTY_RADICALS_SUPPLEMENT === '1';
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+const ALL_MUTATIONS: fc.Arbitrary<Mutation>[] = [
   fc.record({ kind: fc.constant('drop-chars' as const), cell: fc.nat(400), at: fc.nat(20), n: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant('label-blank' as const), row: fc.nat(80) }),
   fc.record({ kind: fc.constant('label-delete' as const), row: fc.nat(80) }),
@@ -33,7 +42,14 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('swap' as const), a: fc.nat(300), b: fc.nat(300) }),
   fc.record({ kind: fc.constant('delete' as const), a: fc.nat(300) }),
   fc.record({ kind: fc.constant('duplicate' as const), a: fc.nat(300) }),
-);
+  fc.record({ kind: fc.constant('blank' as const), a: fc.nat(300), style: fc.nat(3) }),
+  fc.record({ kind: fc.constant('format' as const), a: fc.nat(300), style: fc.nat(20) }),
+  fc.record({ kind: fc.constant('split-digits' as const), a: fc.nat(300) }),
+  fc.record({ kind: fc.constant('radicals' as const), cell: fc.nat(400), supplement: fc.constant(RADICALS_SUPPLEMENT) }),
+];
+/** PROPERTY_KINDS=blank,format restricts the damage kinds (for exploring; the suite uses all). */
+const KINDS = process.env.PROPERTY_KINDS?.split(',');
+const mutation: fc.Arbitrary<Mutation> = KINDS ? fc.oneof(...ALL_MUTATIONS).filter((m) => KINDS.includes(m.kind)) : fc.oneof(...ALL_MUTATIONS);
 
 const caseOf = (mutations: fc.Arbitrary<Mutation[]>): fc.Arbitrary<MCase> =>
   fc.record({
@@ -94,9 +110,9 @@ describe('mutated reports: never a wrong grid marked ok', () => {
       }),
       { seed: SEED, numRuns: RUNS, verbose: 1 },
     );
-    // the generator must actually produce damaged documents that the pipeline flags
-    expect(stats.flagged).toBeGreaterThan(RUNS / 10);
     console.log(`property runs: ${JSON.stringify(stats)}`);
+    // the generator must actually produce damaged documents that the pipeline flags
+    if (!KINDS) expect(stats.flagged).toBeGreaterThan(RUNS / 10);
   }, 600_000);
 
   test(`fast-check: ${LOSSY_RUNS} reports that lost a printed value are never ok`, async () => {

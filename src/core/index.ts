@@ -23,6 +23,9 @@ export type CoreResult = Omit<Extraction, 'source' | 'pipeline'>;
 /** Template margin (alignment score) under which the choice is reported as uncertain. */
 const TEMPLATE_MARGIN = 2;
 
+/** Distinctive labels of a template that show its official tables are in the source. */
+const OFFICIAL_LABELS = 3;
+
 /** Prose figures that the tables also state, to cross-check. */
 const PROSE_VS_TABLE: Record<string, string[]> = {
   'p.requests_total': ['s3.new.total'],
@@ -86,7 +89,7 @@ export function runCore(doc: DocumentModel): CoreResult {
       fields[key] = v;
     }
     checks = runChecks(detection.template, values);
-    cells = scoreTableFields(detection.mapping, tokens, checks, flags);
+    cells = scoreTableFields(detection.mapping, tokens, checks, flags, { agency: meta.agency });
     if (detection.margin < TEMPLATE_MARGIN) {
       flags.push({ code: 'template_uncertain', message: `the tables fit both templates almost equally (alignment scores ${JSON.stringify(detection.scores)})` });
     }
@@ -125,6 +128,10 @@ export function runCore(doc: DocumentModel): CoreResult {
 
   if (template === 'free' && figures.length === 0) {
     flags.push({ code: 'no_tables', message: 'no official statistics tables and no figures stated in the text' });
+  } else if (template === 'free' && Math.max(detection.distinctive['2019'], detection.distinctive['2021']) >= OFFICIAL_LABELS) {
+    // The official tables' own labels are there but too few of their cells were read (a text dump
+    // whose cells are mostly blank, say): the tables' figures are not in the output, so never ok.
+    flags.push({ code: 'no_tables', message: `the official tables' labels are present (${JSON.stringify(detection.distinctive)} distinctive labels) but too few of their cells could be read` });
   }
   if (doc.truncated) flags.push({ code: 'input_truncated', message: `part of the source was not read: ${doc.truncated}` });
   if (meta.year === null) flags.push({ code: 'meta_missing', field: 'meta.year', message: 'the report year was not found' });

@@ -76,6 +76,11 @@ function combinations(n: number, k: number, cap: number): number[][] {
   return out;
 }
 
+/** A cell of a table whose grid the reader recovered from its structure (not a text dump). */
+function isTrueGridCell(t: Token): boolean {
+  return t.origin !== undefined && TRUE_GRIDS.has(t.origin);
+}
+
 function tokenValue(t: Token, field: string): { value: number; unit?: string; factor?: number } {
   const col = COLUMN_UNITS[field];
   if (t.unit && col) {
@@ -109,6 +114,18 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   const values: Values = new Map();
   let matchedSlots = 0;
   let anchoredRows = 0;
+
+  // A blank cell of a true grid is the agency's way of printing 0, but only where the grid shows
+  // it reads printed numbers at all: a reader that lost every digit (a font without a usable
+  // map) leaves an all-blank table, which would satisfy every identity as all zeros.
+  let gridNumbers = 0;
+  for (let i = 0; i < n; i++) {
+    const j = al.itemToken[i];
+    if (items[i].kind === 'value' && j >= 0 && tokens[j].kind === 'num' && isTrueGridCell(tokens[j])) gridNumbers++;
+  }
+  const blankIsZero = (t: Token) => gridNumbers > 0 && t.kind === 'empty' && t.text === '' && isTrueGridCell(t);
+  /** Fields read as 0 from a blank grid cell. */
+  const blankZeros = new Set<string>();
 
   type Pending = { row: LayoutRow; slots: number[]; nums: number[]; labelSim: number; label?: string };
   const pending: Pending[] = [];
@@ -190,6 +207,10 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
         if (t.kind === 'num') {
           Object.assign(pf, tokenValue(t, it.field), { method: 'read' as Method });
           if (t.note) pf.note = t.note;
+        } else if (blankIsZero(t)) {
+          pf.value = 0;
+          pf.note = 'printed blank in a table grid: read as 0';
+          blankZeros.add(it.field);
         }
         fields.set(it.field, pf);
         values.set(it.field, pf.value);
@@ -296,6 +317,16 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     return true;
   }
 
+  // A blank read as 0 that breaks an identity may be a figure the agency left out rather than a
+  // zero: reopen such blanks, so the identities can solve them (they are then inferred and
+  // flagged); a reopened blank they do not determine goes back to 0, and its identity fails.
+  const reopened: string[] = [];
+  for (const id of ids) {
+    if (evaluate(id, values).state !== 'fails') continue;
+    for (const k of [...id.lhs, ...id.rhs]) if (blankZeros.has(k) && values.get(k) === 0) reopened.push(k);
+  }
+  for (const k of reopened) values.set(k, null);
+
   // Fill printed-empty and missing cells that the identities determine.
   const filled = propagate(ids, values, (key) => {
     const f = fields.get(key);
@@ -309,6 +340,11 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       f.method = 'inferred';
       f.via = via;
     }
+  }
+  for (const k of reopened) {
+    if (values.get(k) !== null) continue;
+    values.set(k, 0);
+    fields.get(k)!.note = 'printed blank in a table grid: read as 0, but an identity it takes part in does not hold';
   }
   return { fields, rows, matchedSlots, anchoredRows };
 }

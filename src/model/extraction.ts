@@ -27,7 +27,7 @@ export interface Meta {
 export type CellMethod =
   | 'read'        // a number printed in the source, placed by alignment
   | 'inferred'    // solved from the arithmetic identities (never printed)
-  | 'blank'       // the slot was printed blank / — / / / 无 and could not be solved
+  | 'blank'       // printed empty: a blank cell of a true table grid reads as 0; otherwise (—, /, 无, a text dump's blank) null unless solved
   | 'missing'     // no token at all for the slot (table or cell absent)
   | 'prose';      // a figure stated in running text
 

@@ -20,6 +20,8 @@ export interface Token {
   value?: number;
   unit?: string;
   note?: string;
+  /** Digits separated by spaces in a text dump: one number here, but possibly cells run together. */
+  split?: boolean;
   /** Label key for fuzzy matching (labels only). */
   key?: string;
   /** For table cells: how the table's grid was recovered. */
@@ -48,15 +50,16 @@ export interface Normalizer {
   (s: string): string;
 }
 
-function cellToken(raw: string, pos: Position, norm: Normalizer): Token | null {
+function cellToken(raw: string, pos: Position, norm: Normalizer, origin?: TableOrigin): Token | null {
   const text = norm(raw);
   if (text.length > MAX_LABEL_CHARS) return null;
   if (text !== '' && isFurniture(text)) return null;
-  const v = parseCellValue(text);
+  const v = parseCellValue(text, { grid: origin !== undefined && TRUE_GRIDS.has(origin), cell: origin === 'text-tabs' });
   if (v?.kind === 'num') {
     const t: Token = { kind: 'num', text, raw, pos, value: v.value };
     if (v.unit) t.unit = v.unit;
     if (v.note) t.note = v.note;
+    if (v.split) t.split = true;
     return t;
   }
   if (v?.kind === 'empty') return { kind: 'empty', text, raw, pos };
@@ -79,7 +82,7 @@ export function tokenize(doc: DocumentModel, norm: Normalizer = normalizeText): 
       row.forEach((cell, ci) => {
         if (cell.spanOf) return; // a merged cell counts once, at its origin
         const pos: Position = { ...cell.pos, table: cell.pos.table ?? bi, row: cell.pos.row ?? ri, col: cell.pos.col ?? ci };
-        const t = cellToken(cell.text, pos, norm);
+        const t = cellToken(cell.text, pos, norm, block.origin);
         if (t) {
           t.origin = block.origin;
           out.push(t);

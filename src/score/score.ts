@@ -7,7 +7,7 @@
 import type { Cell, CellEvidence, Check, Flag } from '../model/extraction';
 import type { Token } from '../recover/tokens';
 import type { Mapping, PlacedField, Placement } from '../map/place';
-import { COLUMN_UNITS } from '../map/place';
+import { agencyLevel, implausible, type PlausibilityContext } from './plausible';
 
 export const OK_CONFIDENCE = 0.95;
 
@@ -19,10 +19,15 @@ const PLACEMENT_CONFIDENCE: Record<Placement, number> = {
   ambiguous: 0.3,
 };
 
-const MAX_COUNT = 1e6;
-const MAX_AMOUNT = 1e9;
+export interface ScoreContext {
+  /** The agency's name (its level sets the plausible magnitudes). */
+  agency?: string | null;
+}
 
-export function scoreTableFields(mapping: Mapping, tokens: Token[], checks: Check[], flags: Flag[]): Record<string, Cell> {
+export function scoreTableFields(mapping: Mapping, tokens: Token[], checks: Check[], flags: Flag[], ctx: ScoreContext = {}): Record<string, Cell> {
+  const values = new Map<string, number | null>();
+  for (const [k, f] of mapping.fields) values.set(k, f.value);
+  const plausibility: PlausibilityContext = { level: agencyLevel(ctx.agency), values };
   const passedBy = new Map<string, string[]>();
   const failedBy = new Map<string, string[]>();
   for (const c of checks) {
@@ -46,16 +51,16 @@ export function scoreTableFields(mapping: Mapping, tokens: Token[], checks: Chec
     } else if (row.placement === 'ordered' && placed.some((p) => p.method === 'read')) {
       flags.push({ code: 'low_confidence', field: row.row.fields[0], message: `row “${row.row.label}” (${row.row.table}) has no label in the source and was placed by order alone` });
     }
-    for (const p of placed) cells[p.field] = cellOf(p, tokens, passedBy.get(p.field), failedBy.get(p.field), flags);
+    for (const p of placed) cells[p.field] = cellOf(p, tokens, passedBy.get(p.field), failedBy.get(p.field), flags, plausibility);
   }
   return cells;
 }
 
-function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, failed: string[] | undefined, flags: Flag[]): Cell {
+function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, failed: string[] | undefined, flags: Flag[], plausibility: PlausibilityContext): Cell {
   const t = p.token >= 0 ? tokens[p.token] : undefined;
   const evidence: CellEvidence = { method: p.method, placement: p.placement };
   if (t) {
-    evidence.raw = t.raw;
+    evidence.raw = t.kind === 'empty' ? t.raw.trim() : t.raw;
     evidence.pos = t.pos;
   }
   if (p.label !== undefined) {
@@ -71,28 +76,33 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
   let confidence = 0;
   if (p.method === 'read') {
     confidence = PLACEMENT_CONFIDENCE[p.placement];
-    if (t?.note) confidence = Math.min(confidence, 0.85);
+    // Digits apart in a text dump may be cells run together: one number only where the row took
+    // exactly its slots by its label or between anchors and the identities of the value hold.
+    const confirmed = t?.split === true && (p.placement === 'anchored' || p.placement === 'bounded') && !!passed?.length && !failed?.length;
+    if (t?.note && !confirmed) {
+      confidence = Math.min(confidence, 0.85);
+      flags.push({ code: 'low_confidence', field: p.field, message: `${p.field} = ${p.value} read from ${JSON.stringify(t.raw.trim())}: ${t.note}` });
+    }
   } else if (p.method === 'inferred') {
     confidence = 0.6;
     flags.push({ code: 'inferred', field: p.field, message: `${p.field} = ${p.value}: ${p.note ?? 'solved from the identities'}` });
+  } else if (p.method === 'blank' && p.value !== null) {
+    // A blank cell of a true grid, read as 0: as sure as its placement, unless an identity fails.
+    confidence = PLACEMENT_CONFIDENCE[p.placement];
   } else if (p.method === 'blank') {
     flags.push({ code: 'blank_cell', field: p.field, message: `${p.field} printed as ${JSON.stringify(t?.raw.trim() ?? '')} and the identities do not determine it` });
   } else {
     flags.push({ code: 'not_found', field: p.field, message: `${p.field} was not found in the source` });
   }
   if (p.value !== null) {
-    const isChange = p.field.endsWith('.change');
-    const limit = p.field in COLUMN_UNITS ? MAX_AMOUNT : MAX_COUNT;
-    if ((p.value < 0 && !isChange) || Math.abs(p.value) > limit) {
+    const why = implausible(p.field, p.value, plausibility, t?.unit);
+    if (why) {
       confidence = Math.min(confidence, 0.3);
-      flags.push({ code: 'implausible_value', field: p.field, message: `${p.field} = ${p.value} is not a plausible value for this column` });
-    } else if (!Number.isInteger(p.value) && !(p.field in COLUMN_UNITS)) {
-      confidence = Math.min(confidence, 0.3);
-      flags.push({ code: 'implausible_value', field: p.field, message: `${p.field} = ${p.value} is not a whole number` });
+      flags.push({ code: 'implausible_value', field: p.field, message: why });
     }
   }
   if (failed?.length) confidence = Math.min(confidence, 0.5);
-  else if (passed?.length && p.method === 'read') confidence = Math.min(0.995, confidence + 0.005);
+  else if (passed?.length && (p.method === 'read' || p.method === 'blank')) confidence = Math.min(0.995, confidence + 0.005);
   const cell: Cell = { confidence: Math.round(confidence * 1000) / 1000, inferred: p.method === 'inferred', evidence };
   if (passed?.length) cell.passed = passed;
   if (failed?.length) cell.failed = failed;

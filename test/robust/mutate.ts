@@ -21,7 +21,7 @@ import { AGENCIES, SECTION_HEADINGS, type Fmt, type Report } from '../fixtures/r
 import { composeTableReport } from '../fixtures/render/compose';
 import { renderCellPerLine, renderCleanTabs, renderDropped, renderTabRows, type Rendered } from '../fixtures/render/text';
 import { renderHtml } from '../fixtures/render/html';
-import { messyFormat, toTraditional } from '../fixtures/render/traditional';
+import { fullWidthDigits, messyFormat, toTraditional, withSeparators } from '../fixtures/render/traditional';
 
 export const TEXT_LAYOUTS = ['cell-per-line', 'dropped', 'tab-rows', 'clean-tabs', 'html'] as const;
 export type MLayout = (typeof TEXT_LAYOUTS)[number];
@@ -42,7 +42,15 @@ export type Mutation =
   /** Delete one value cell. */
   | { kind: 'delete'; a: number }
   /** Print one value cell twice. */
-  | { kind: 'duplicate'; a: number };
+  | { kind: 'duplicate'; a: number }
+  /** Print the `a`-th zero cell blank (`&nbsp;` or nothing in HTML, an empty cell in text): a blank of a true grid means 0. */
+  | { kind: 'blank'; a: number; style: number }
+  /** Print one value in a format people use (separators, full-width digits, a unit, a sign); the value is the same. */
+  | { kind: 'format'; a: number; style: number }
+  /** Print one value's digits letter-spaced (`1 2 3`). */
+  | { kind: 'split-digits'; a: number }
+  /** Replace CJK characters of a label cell by their look-alikes (Kangxi radicals, compatibility ideographs; the CJK Radicals Supplement only with `supplement`). */
+  | { kind: 'radicals'; cell: number; supplement: boolean };
 
 export interface MCase {
   template: Template;
@@ -229,8 +237,41 @@ function lastLabelBeforeValues(row: Cell[]): number {
   return -1;
 }
 
+/** How the `format` mutation prints a value (n: the value; amount: a 万元 column; change: 本年增/减). */
+const FORMATS: ((n: number, amount: boolean, change: boolean) => string | null)[] = [
+  (n) => (Math.abs(n) >= 1000 ? withSeparators(n) : null),
+  (n) => (Math.abs(n) >= 1000 ? withSeparators(n).replace(/,/g, '，') : null),
+  (n) => (Math.abs(n) >= 1000 ? withSeparators(n).replace(/,/g, '\u00a0') : null),
+  (n) => (Math.abs(n) >= 1000 ? withSeparators(n).replace(/,/g, ' ') : null),
+  (n) => fullWidthDigits(String(n)),
+  (n) => fullWidthDigits(withSeparators(n)).replace(/,/g, '，'),
+  (n, amount, change) => (amount || change ? null : `${n}件`),
+  (n, amount) => (amount ? `${n}万元` : null),
+  (n, amount) => (amount ? `${Math.round(n * 10000)}元` : null),
+  (n, _amount, change) => (change && n > 0 ? `+${n}` : null),
+];
+
+/** Look-alike code points of unified ideographs: every Kangxi radical and compatibility ideograph NFKC folds, and the CJK Radicals Supplement's simplified forms (which NFKC leaves alone). */
+const LOOKALIKES: Map<string, string> = (() => {
+  const m = new Map<string, string>();
+  for (const [lo, hi] of [[0x2f00, 0x2fd5], [0xf900, 0xfaff]]) {
+    for (let c = lo; c <= hi; c++) {
+      const ch = String.fromCodePoint(c);
+      const u = ch.normalize('NFKC');
+      if (u !== ch && !m.has(u)) m.set(u, ch);
+    }
+  }
+  return m;
+})();
+export const RADICALS_SUPPLEMENT: Record<string, string> = {
+  民: '\u2ea0', 门: '\u2ed4', 车: '\u2ecb', 长: '\u2ed3', 见: '\u2ec5', 风: '\u2edb', 飞: '\u2edc', 马: '\u2ee2', 鱼: '\u2ee5', 鸟: '\u2ee6', 黄: '\u2ee9', 齐: '\u2eec', 齿: '\u2eee', 母: '\u2e9f',
+};
+
+/** Per grid key (index): how the value is printed instead of the document's number format. */
+type Prints = Map<number, string>;
+
 /** Apply one mutation in place; returns a description, and the cells that left the document. */
-function apply(items: Item[], m: Mutation, keys: string[]): { what: string; removed: Cell[]; row?: Item } {
+function apply(items: Item[], m: Mutation, keys: string[], grid: Grid, prints: Prints, layout: MLayout): { what: string; removed: Cell[]; row?: Item } {
   const removed: Cell[] = [];
   const none = (why: string) => ({ what: `${m.kind}: no-op (${why})`, removed });
   const itemOf = (r: Cell[]) => items.find((it) => it.kind === 'row' && it.cells === r);
@@ -305,6 +346,37 @@ function apply(items: Item[], m: Mutation, keys: string[]): { what: string; remo
       r.splice(i + 1, 0, { ...r[i], slot: undefined });
       return { what: `duplicate ${keys[r[i].slot ?? r[i].key!]}`, removed };
     }
+    case 'blank': {
+      const zeros = valueCells(items).filter(([r, i]) => grid[keys[r[i].key!]] === 0 && r[i].text !== '');
+      if (!zeros.length) return none('no zero cell');
+      const [r, i] = zeros[m.a % zeros.length];
+      const c = r[i];
+      c.text = layout === 'html' ? ['&nbsp;', '', ' ', '&#160;'][m.style % 4] : '';
+      return { what: `blank ${keys[c.key!]} (0) as ${JSON.stringify(c.text)}`, removed };
+    }
+    case 'format':
+    case 'split-digits': {
+      const vs = valueCells(items);
+      const [r, i] = vs[m.a % vs.length];
+      const k = r[i].key!;
+      const v = grid[keys[k]];
+      // the drawn format, or the next one that applies to this value (full-width digits always do)
+      let out: string | null = null;
+      for (let j = 0; m.kind === 'format' && out === null && j < FORMATS.length; j++)
+        out = FORMATS[(m.style + j) % FORMATS.length](v, keys[k].endsWith('.amount'), keys[k].endsWith('.change'));
+      if (m.kind === 'split-digits') out = Number.isInteger(v) && v >= 10 ? [...String(v)].join(' ') : null;
+      if (out === null) return none(`${keys[k]} = ${v} has no such format`);
+      prints.set(k, out);
+      return { what: `${m.kind} ${keys[k]} = ${v} as ${JSON.stringify(out)}`, removed };
+    }
+    case 'radicals': {
+      const ls = labelCells(items);
+      if (!ls.length) return none('no label');
+      const c = ls[m.cell % ls.length];
+      const before = c.text;
+      c.text = [...c.text].map((ch) => (m.supplement && RADICALS_SUPPLEMENT[ch]) || LOOKALIKES.get(ch) || ch).join('');
+      return { what: `radicals「${before}」→「${c.text}」`, removed };
+    }
   }
 }
 
@@ -325,8 +397,9 @@ export function buildCase(c: MCase): Built {
 
   const applied: string[] = [];
   const gone = new Map<Item, Cell[]>();
+  const prints: Prints = new Map();
   for (const m of c.mutations) {
-    const { what, removed, row } = apply(items, m, keys);
+    const { what, removed, row } = apply(items, m, keys, grid, prints, c.layout);
     applied.push(what);
     if (row) gone.set(row, [...(gone.get(row) ?? []), ...removed]);
   }
@@ -364,8 +437,8 @@ export function buildCase(c: MCase): Built {
   for (const k of keys) if (expected[k] !== grid[k]) misprinted = true;
   Object.assign(expected, report.prose);
 
-  const printed = (k: string) => c.print?.[k] ?? numFmt(grid[k]);
-  let text = serialize(c.layout, items).replace(/⟦(\d+)⟧/g, (_, i) => printed(keys[Number(i)]));
+  const printed = (i: number) => c.print?.[keys[i]] ?? prints.get(i) ?? numFmt(grid[keys[i]]);
+  let text = serialize(c.layout, items).replace(/⟦(\d+)⟧/g, (_, i) => printed(Number(i)));
   if (c.traditional) text = toTraditional(text);
   const ext = c.layout === 'html' ? 'html' : 'txt';
   return { text, name: `prop-${c.layout}-${c.template}-${c.seed}.${ext}`, template: c.template, year: report.year, expected, applied, lossy, misprinted };
