@@ -35,7 +35,7 @@ function someText(doc: DocumentModel, f: (s: string) => boolean): boolean {
   for (const b of doc.blocks) {
     if (b.kind === 'paragraph') {
       if (f(b.text)) return true;
-    } else for (const r of b.rows) for (const c of r) if (f(c.text)) return true;
+    } else if (b.kind === 'table') for (const r of b.rows) for (const c of r) if (f(c.text)) return true;
   }
   return false;
 }
