@@ -12,6 +12,8 @@ import { gridKeys } from '../grid';
 import { TRADITIONAL_HITS, normalizeText, toSimplified, traditionalHits } from '../normalize/text';
 import { tokenize } from '../recover/tokens';
 import { detectAndMap } from '../detect/detect';
+import { judgeReportPage } from '../detect/report-page';
+import { tablesAsImages } from '../detect/table-images';
 import { runChecks } from '../validate/checks';
 import { scoreTableFields, OK_CONFIDENCE } from '../score/score';
 import { proseFigures } from '../prose/figures';
@@ -68,8 +70,9 @@ export function runCore(doc: DocumentModel): CoreResult {
   const meta = guessMeta(paragraphs);
   const figures = proseFigures(paragraphs);
 
-  if (detection.template === 'free' && !meta.isReport) {
-    throw new ExtractError('not_annual_report', 'no official statistics tables and no sign of an information-disclosure annual report (信息公开…年度报告) in the text');
+  if (detection.template === 'free') {
+    const page = judgeReportPage(doc, norm, meta.isReport);
+    if (!page.isReport) throw new ExtractError('not_annual_report', page.reason);
   }
 
   const flags: Flag[] = [];
@@ -123,7 +126,14 @@ export function runCore(doc: DocumentModel): CoreResult {
     cells[f.key] = cell;
   }
 
-  if (template === 'free' && figures.length === 0) {
+  const pictures = template === 'free' ? tablesAsImages(doc, norm, meta.year) : null;
+  if (pictures) {
+    const pages = [...new Set(pictures.images.map((im) => im.pos.page).filter((p) => p !== undefined))];
+    flags.push({
+      code: 'tables_as_images',
+      message: `no official statistics tables in the text, but ${pictures.images.length} picture(s) where they belong${pictures.inSections ? ` (${pictures.inSections} in the table sections)` : ''}${pages.length ? `, page(s) ${pages.join(', ')}` : ''}: the tables are probably printed as images`,
+    });
+  } else if (template === 'free' && figures.length === 0) {
     flags.push({ code: 'no_tables', message: 'no official statistics tables and no figures stated in the text' });
   }
   if (doc.truncated) flags.push({ code: 'input_truncated', message: `part of the source was not read: ${doc.truncated}` });

@@ -89,6 +89,7 @@ export type FlagCode =
   | 'meta_missing'       // year or agency not found
   | 'template_uncertain' // the template could not be told apart with confidence
   | 'no_tables'          // an official-format report whose tables were not found
+  | 'tables_as_images'   // no tables in the text, but pictures where the tables belong (tables printed as images)
   | 'input_truncated';   // the reader left part of the source out (page limit, unreadable pages)
 
 export interface Flag {
