@@ -35,8 +35,20 @@ export interface WrapperResult {
   reason: string;
 }
 
+export interface FindAttachmentOptions {
+  /**
+   * Which links may be followed, given the link as written and as resolved (default: http(s) URLs).
+   * A page saved on disk accepts only relative links that stay inside its directory tree.
+   */
+  accept?: (href: string, resolved: URL) => boolean;
+}
+
+const httpOnly = (_href: string, u: URL) => u.protocol === 'http:' || u.protocol === 'https:';
+
 /** Decide whether an HTML page is a wrapper around an attachment; returns the best attachment link. */
-export function findAttachment(html: string, baseUrl: string): WrapperResult {
+export function findAttachment(html: string, baseUrl: string, opts: FindAttachmentOptions = {}): WrapperResult {
+  const accept = opts.accept ?? httpOnly;
+  let refused = 0;
   const $ = cheerio.load(html);
   $('script, style, noscript').remove();
   const cells = $('td, th').length;
@@ -55,13 +67,17 @@ export function findAttachment(html: string, baseUrl: string): WrapperResult {
     const m = ATTACH_RE.exec(href) ?? ATTACH_RE.exec(label);
     if (!m) return;
     if (/^(javascript|mailto):/i.test(href)) return;
-    let abs: string;
+    let url: URL;
     try {
-      abs = new URL(href, baseUrl).toString();
+      url = new URL(href, baseUrl);
     } catch {
       return;
     }
-    if (!/^https?:/i.test(abs)) return;
+    if (!accept(href, url)) {
+      refused++;
+      return;
+    }
+    const abs = url.toString();
     let score = EXT_SCORE[m[1].toLowerCase()] ?? 0;
     if (/年度报告|年报|工作报告/.test(label + decodeURIComponent(href))) score += 5;
     if (/政府信息公开|信息公开/.test(label)) score += 2;
@@ -70,7 +86,7 @@ export function findAttachment(html: string, baseUrl: string): WrapperResult {
   $('a[href]').each((_, el) => consider($(el).attr('href'), $(el).text() + ' ' + ($(el).attr('title') ?? '')));
   $('iframe[src], embed[src]').each((_, el) => consider($(el).attr('src'), ''));
   $('object[data]').each((_, el) => consider($(el).attr('data'), ''));
-  if (!candidates.length) return { attachment: null, reason: 'no attachment link' };
+  if (!candidates.length) return { attachment: null, reason: refused ? `no attachment link that may be followed (${refused} refused)` : 'no attachment link' };
   candidates.sort((a, b) => b.score - a.score);
   return { attachment: candidates[0].url, reason: `wrapper page: ${candidates.length} attachment link(s), ${text.length} chars of text` };
 }

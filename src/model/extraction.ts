@@ -15,6 +15,8 @@ export interface SourceInfo {
   /** Encoding used to decode text/HTML bytes. */
   encoding?: string;
   bytes?: number;
+  /** The article page the report is an attachment of (a saved crawl: both files are the provenance). */
+  page?: { path?: string; uri?: string; sha256: string; bytes?: number };
 }
 
 export interface Meta {

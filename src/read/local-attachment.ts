@@ -1,0 +1,98 @@
+/**
+ * A saved crawl on disk: an article page whose report is an attachment (.pdf/.doc/.docx) saved
+ * beside it. The link is chosen as the queue chooses it over HTTP (fetch/wrapper.ts), but only
+ * relative links are followed, and only to regular files inside the page's directory tree (the
+ * `root`): no absolute path, no scheme, no `..` out of the tree, no symlink out of it (checked on
+ * the real paths). Anything else is not followed, and the page is read as it is.
+ */
+import { promises as fs } from 'fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'path';
+import { fileURLToPath, pathToFileURL } from 'url';
+import { decodeHtml, findAttachment, looksLikeHtml } from '../fetch/wrapper';
+import type { Extraction } from '../model/extraction';
+import { extractBytes, sha256 } from '../pipeline/extract';
+
+export interface LocalAttachment {
+  /** Absolute path of the attachment (real path). */
+  path: string;
+  bytes: Buffer;
+  reason: string;
+}
+
+export interface LocalAttachmentResult {
+  attachment: LocalAttachment | null;
+  /** Why no attachment was followed (not a wrapper page, a link refused, a missing file). */
+  reason: string;
+}
+
+/** Is `p` inside `root` (or `root` itself)? Both absolute and normalised. */
+function inside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..'));
+}
+
+/** A link as written that is relative: no scheme, no leading slash or backslash, no drive letter. */
+function relativeHref(href: string): boolean {
+  const h = href.trim();
+  return h !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(h) && !/^[\\/]/.test(h) && !h.includes('\\');
+}
+
+/**
+ * The attachment a local HTML page links to, if it is a wrapper page and the link stays inside
+ * `root` (default: the page's own directory).
+ */
+export async function localAttachment(pagePath: string, bytes: Uint8Array, opts: { root?: string; maxBytes?: number } = {}): Promise<LocalAttachmentResult> {
+  if (!looksLikeHtml(bytes)) return { attachment: null, reason: 'not an HTML page' };
+  const page = resolve(pagePath);
+  let root: string;
+  try {
+    root = await fs.realpath(opts.root ?? dirname(page));
+  } catch {
+    return { attachment: null, reason: 'the page directory cannot be resolved' };
+  }
+  const lexicalRoot = resolve(opts.root ?? dirname(page));
+  const w = findAttachment(decodeHtml(bytes), pathToFileURL(page).href, {
+    accept: (href, url) => {
+      if (url.protocol !== 'file:' || !relativeHref(href)) return false;
+      try {
+        return inside(lexicalRoot, fileURLToPath(url)) || inside(root, fileURLToPath(url));
+      } catch {
+        return false;
+      }
+    },
+  });
+  if (!w.attachment) return { attachment: null, reason: w.reason };
+  let target: string;
+  try {
+    const u = new URL(w.attachment);
+    u.search = '';
+    u.hash = '';
+    target = await fs.realpath(fileURLToPath(u));
+  } catch {
+    return { attachment: null, reason: `the linked attachment ${w.attachment} is not on disk` };
+  }
+  if (!inside(root, target)) return { attachment: null, reason: `the linked attachment leaves the page's directory tree (${target})` };
+  const st = await fs.stat(target);
+  if (!st.isFile()) return { attachment: null, reason: `the linked attachment ${target} is not a file` };
+  if (opts.maxBytes !== undefined && st.size > opts.maxBytes) return { attachment: null, reason: `the linked attachment is ${st.size} bytes, over the limit of ${opts.maxBytes}` };
+  return { attachment: { path: target, bytes: await fs.readFile(target), reason: w.reason }, reason: w.reason };
+}
+
+/**
+ * `extract` on a local page: when it is a wrapper page whose attachment is saved inside `root`,
+ * the attachment's extraction, with both files in the provenance (`source.path` the attachment,
+ * `source.page` the page). Null when there is no attachment to follow: read the page itself.
+ */
+export async function extractLocalAttachment(
+  pagePath: string,
+  bytes: Uint8Array,
+  opts: { root?: string; maxBytes?: number } = {},
+): Promise<Extraction | null> {
+  const r = await localAttachment(pagePath, bytes, opts);
+  if (!r.attachment) return null;
+  // the attachment named as the page is (relative to the same working directory when the page was)
+  const shown = isAbsolute(pagePath) ? r.attachment.path : relative(process.cwd(), r.attachment.path) || r.attachment.path;
+  const x = await extractBytes(r.attachment.bytes, { path: shown });
+  x.source.page = { path: pagePath, sha256: sha256(bytes), bytes: bytes.length };
+  return x;
+}
