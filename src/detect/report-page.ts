@@ -51,7 +51,13 @@ const squash = (s: string) => s.replace(/[\s\u00a0\u3000]/g, '');
 
 function isReportTitle(s: string): boolean {
   const t = squash(s);
-  return t.length >= 8 && t.length <= 90 && YEAR.test(t) && REPORT_NAME.test(t);
+  // a title is no sentence: no clause punctuation
+  return t.length >= 8 && t.length <= 90 && !/[，。；：,;:！？]/.test(t) && YEAR.test(t) && REPORT_NAME.test(t);
+}
+
+/** A list entry: a title followed by its date, no sentence (a row of a list table, a line of a list saved as text). */
+function dateLine(text: string): boolean {
+  return text.length <= 80 && TRAILING_DATE.test(text) && !/[。；]/.test(text.replace(TRAILING_DATE, ''));
 }
 
 export function judgeReportPage(doc: DocumentModel, norm: (s: string) => string, headIsReport: boolean): ReportPageJudgement {
@@ -65,17 +71,31 @@ export function judgeReportPage(doc: DocumentModel, norm: (s: string) => string,
   let seenBody = 0;
   let selfReference = false;
   let prevShort = '';
+  const listed: string[] = [];
+  const listItem = (text: string) => {
+    listItems++;
+    listChars += text.length;
+    const entry = text.replace(TRAILING_DATE, '');
+    listed.push(entry);
+    if (isReportTitle(entry)) reportTitles.add(entry);
+  };
   for (const b of doc.blocks) {
+    if (b.kind === 'table') {
+      // a list laid out as a table: one entry (title, date) per row
+      for (const row of b.rows) {
+        const text = squash(row.filter((c) => !c.spanOf).map((c) => norm(c.text)).join(''));
+        if (text && dateLine(text)) listItem(text);
+      }
+      continue;
+    }
     if (b.kind !== 'paragraph') continue;
+    // (the reader's copy of the page title is judged with doc.title below)
+    if (b.pos.path === 'title') continue;
     const text = squash(norm(b.text));
     if (!text) continue;
     const links = b.linkChars ?? 0;
-    const linkItem = links >= 0.6 * text.length;
-    const dateLine = !linkItem && text.length <= 80 && TRAILING_DATE.test(text) && !/[。；]/.test(text.replace(TRAILING_DATE, ''));
-    if (linkItem || dateLine) {
-      listItems++;
-      listChars += text.length;
-      if (isReportTitle(text.replace(TRAILING_DATE, ''))) reportTitles.add(text.replace(TRAILING_DATE, '').replace(YEAR, '').slice(0, 40) + (YEAR.exec(text)?.[1] ?? ''));
+    if (links >= 0.6 * text.length || dateLine(text)) {
+      listItem(text);
       continue;
     }
     // the page's own title: among the first lines outside lists
@@ -93,9 +113,9 @@ export function judgeReportPage(doc: DocumentModel, norm: (s: string) => string,
     if (links === 0) figures += (text.match(FIGURE) ?? []).length;
   }
   if (!ownTitle && doc.title && isReportTitle(norm(doc.title))) {
-    // a <title> or metadata title counts only if the body does not list it as a link
+    // a <title>, heading or metadata title counts only if it is not one of the page's list entries
     const t = squash(norm(doc.title));
-    if (![...reportTitles].some((r) => t.includes(r.slice(0, 12)))) ownTitle = t;
+    if (!listed.some((r) => r.includes(t) || t.includes(r))) ownTitle = t;
   }
   const signals = { proseChars, listItems, listChars, reportTitleItems: reportTitles.size, ownTitle, themes: themes.size, figures, selfReference };
   const reportBody = themes.size >= 4 || (themes.size >= 2 && figures >= 3) || figures >= 5;

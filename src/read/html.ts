@@ -116,7 +116,8 @@ function squash(s: string): string {
 function titleInBlocks(title: string, blocks: Block[]): boolean {
   const t = squash(title);
   for (const b of blocks.slice(0, 6)) {
-    if (b.kind === 'paragraph' && squash(b.text).includes(t.slice(0, Math.min(t.length, 12)))) return true;
+    // the title itself, not a sentence that names the report (特向社会公布…年度报告。)
+    if (b.kind === 'paragraph' && squash(b.text).length <= t.length + 20 && squash(b.text).includes(t.slice(0, Math.min(t.length, 12)))) return true;
   }
   return false;
 }
