@@ -3,7 +3,8 @@
  * where the tables belong. Either a picture stands in a table section (after a heading such as
  * 二、主动公开政府信息情况, 三、收到和处理政府信息公开申请情况 or 四、…行政复议、行政诉讼情况,
  * before the next section), or the report is from 2019 on (the official tables are mandatory)
- * and holds a picture the size of a table. Such a report is never `ok`: the tables' figures
+ * and holds a picture the size of a table (or of unknown size: an HTML <img> without width and
+ * height; a 2019+ report without tables is suspect already). Such a report is never `ok`: the tables' figures
  * were lost, not absent (flag `tables_as_images`; an OCR stage can read the pictures by their ref).
  */
 import type { DocumentModel, ImageBlock } from '../model/document';
@@ -49,7 +50,7 @@ export function tablesAsImages(doc: DocumentModel, norm: (s: string) => string, 
     if (inTableSection) {
       inSections++;
       found.push(b);
-    } else if (year !== null && year >= 2019 && tableSized(b)) found.push(b);
+    } else if (year !== null && year >= 2019 && (s === null || tableSized(b))) found.push(b);
   }
   return found.length ? { images: found, inSections } : null;
 }
