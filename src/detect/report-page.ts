@@ -47,6 +47,8 @@ const FIGURE = /\d+\s*(件|条|次|人次|篇|期|项|份|场|家)(?!工作日)/
 /** The report speaking of itself: 本报告…, the statistics period of its figures. */
 const SELF_REFERENCE = /本(年度)?报告|统计(期限|时限|区间|时间)/;
 
+const FILE_LINK = /^附件|\.(pdf|docx?|wps|xlsx?|zip|rar)\)?$/i;
+
 const squash = (s: string) => s.replace(/[\s\u00a0\u3000]/g, '');
 
 function isReportTitle(s: string): boolean {
@@ -76,8 +78,11 @@ export function judgeReportPage(doc: DocumentModel, norm: (s: string) => string,
     listItems++;
     listChars += text.length;
     const entry = text.replace(TRAILING_DATE, '');
-    listed.push(entry);
-    if (isReportTitle(entry)) reportTitles.add(entry);
+    // (a link to a file is the report's attachment, or a form: not an entry listing another report)
+    if (isReportTitle(entry) && !FILE_LINK.test(entry)) {
+      listed.push(entry);
+      reportTitles.add(entry);
+    }
   };
   for (const b of doc.blocks) {
     if (b.kind === 'table') {
@@ -119,8 +124,9 @@ export function judgeReportPage(doc: DocumentModel, norm: (s: string) => string,
   }
   const signals = { proseChars, listItems, listChars, reportTitleItems: reportTitles.size, ownTitle, themes: themes.size, figures, selfReference };
   const reportBody = themes.size >= 4 || (themes.size >= 2 && figures >= 3) || figures >= 5;
-  // A list page: several report titles as list items, or list items outweighing the prose.
-  const listPage = reportTitles.size >= 2 || (listItems >= 5 && listChars > proseChars);
+  // A list page: several report titles as list items, or list items outweighing the prose on a page
+  // without a report title of its own (a report page's own lists are navigation and attachments).
+  const listPage = reportTitles.size >= 2 || (listItems >= 5 && listChars > proseChars && !ownTitle);
   if (listPage) {
     if (ownTitle && reportBody) return { isReport: true, reason: 'a report with lists of links beside it', signals };
     return {

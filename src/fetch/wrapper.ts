@@ -32,6 +32,8 @@ export function looksLikeHtml(bytes: Uint8Array, contentType?: string | null): b
 export interface WrapperResult {
   /** Absolute URL of the attachment, or null when the page is not a wrapper. */
   attachment: string | null;
+  /** Every acceptable attachment link, best first (a saved crawl may lack the best one on disk). */
+  candidates?: string[];
   reason: string;
 }
 
@@ -59,7 +61,7 @@ export function findAttachment(html: string, baseUrl: string, opts: FindAttachme
   if (reportLike) return { attachment: null, reason: `the page holds the report itself (${cells} table cells)` };
 
   const candidates: Array<{ url: string; score: number }> = [];
-  const consider = (raw: string | undefined, label: string) => {
+  const consider = (raw: string | undefined, label: string, embedded = false) => {
     if (!raw) return;
     let href = raw.trim();
     const fileParam = /[?&]file=([^&#]+)/i.exec(href);
@@ -81,12 +83,16 @@ export function findAttachment(html: string, baseUrl: string, opts: FindAttachme
     let score = EXT_SCORE[m[1].toLowerCase()] ?? 0;
     if (/年度报告|年报|工作报告/.test(label + decodeURIComponent(href))) score += 5;
     if (/政府信息公开|信息公开/.test(label)) score += 2;
+    // an application form or a guide beside the report is not the report
+    if (/申请表|登记表|样表|模板|表格下载|指南/.test(label + decodeURIComponent(href))) score -= 6;
+    // a document the page embeds (viewer frame) is what the page shows
+    if (embedded) score += 2;
     candidates.push({ url: abs, score });
   };
   $('a[href]').each((_, el) => consider($(el).attr('href'), $(el).text() + ' ' + ($(el).attr('title') ?? '')));
-  $('iframe[src], embed[src]').each((_, el) => consider($(el).attr('src'), ''));
-  $('object[data]').each((_, el) => consider($(el).attr('data'), ''));
+  $('iframe[src], embed[src]').each((_, el) => consider($(el).attr('src'), '', true));
+  $('object[data]').each((_, el) => consider($(el).attr('data'), '', true));
   if (!candidates.length) return { attachment: null, reason: refused ? `no attachment link that may be followed (${refused} refused)` : 'no attachment link' };
   candidates.sort((a, b) => b.score - a.score);
-  return { attachment: candidates[0].url, reason: `wrapper page: ${candidates.length} attachment link(s), ${text.length} chars of text` };
+  return { attachment: candidates[0].url, candidates: [...new Set(candidates.map((c) => c.url))], reason: `wrapper page: ${candidates.length} attachment link(s), ${text.length} chars of text` };
 }

@@ -62,20 +62,35 @@ export async function localAttachment(pagePath: string, bytes: Uint8Array, opts:
     },
   });
   if (!w.attachment) return { attachment: null, reason: w.reason };
-  let target: string;
-  try {
-    const u = new URL(w.attachment);
-    u.search = '';
-    u.hash = '';
-    target = await fs.realpath(fileURLToPath(u));
-  } catch {
-    return { attachment: null, reason: `the linked attachment ${w.attachment} is not on disk` };
+  // best link first; one the crawl did not save, or that resolves out of the tree, gives way to the next
+  const skipped: string[] = [];
+  for (const link of w.candidates ?? [w.attachment]) {
+    let target: string;
+    try {
+      const u = new URL(link);
+      u.search = '';
+      u.hash = '';
+      target = await fs.realpath(fileURLToPath(u));
+    } catch {
+      skipped.push(`${link}: not on disk`);
+      continue;
+    }
+    if (!inside(root, target)) {
+      skipped.push(`${link}: resolves out of the page's directory tree (${target})`);
+      continue;
+    }
+    const st = await fs.stat(target);
+    if (!st.isFile()) {
+      skipped.push(`${link}: not a file`);
+      continue;
+    }
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) {
+      skipped.push(`${link}: ${st.size} bytes, over the limit of ${opts.maxBytes}`);
+      continue;
+    }
+    return { attachment: { path: target, bytes: await fs.readFile(target), reason: w.reason }, reason: w.reason };
   }
-  if (!inside(root, target)) return { attachment: null, reason: `the linked attachment leaves the page's directory tree (${target})` };
-  const st = await fs.stat(target);
-  if (!st.isFile()) return { attachment: null, reason: `the linked attachment ${target} is not a file` };
-  if (opts.maxBytes !== undefined && st.size > opts.maxBytes) return { attachment: null, reason: `the linked attachment is ${st.size} bytes, over the limit of ${opts.maxBytes}` };
-  return { attachment: { path: target, bytes: await fs.readFile(target), reason: w.reason }, reason: w.reason };
+  return { attachment: null, reason: `no linked attachment could be read: ${skipped.join('; ')}` };
 }
 
 /**
