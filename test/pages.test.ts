@@ -86,6 +86,16 @@ describe('tables printed as images', () => {
     expect(x.fields['p.proactive_total']).toBe(120);
   });
 
+  test.each(['headings-2021', 'noheadings-2019', 'figures-2021'])('Chromium PDF with table pictures (%s): flagged, meta and prose right', async (name) => {
+    const dir = join(__dirname, 'fixtures/files/pdf-images');
+    const exp = JSON.parse(readFileSync(join(dir, `${name}.expected.json`), 'utf8'));
+    const x = await extractBytes(readFileSync(join(dir, `${name}.pdf`)), { path: `${name}.pdf` });
+    expect(x.status).toBe('flagged');
+    expect(x.flags.map((f) => f.code)).toContain('tables_as_images');
+    expect(x.meta).toEqual({ agency: exp.agency, year: exp.year, template: 'free' });
+    for (const [k, v] of Object.entries(exp.fields)) expect(x.fields[k]).toBe(v);
+  });
+
   test('the same report without pictures is not flagged tables_as_images', async () => {
     const x = await extractBytes(body(false), { path: 'r.pdf' });
     expect(x.flags.map((f) => f.code)).not.toContain('tables_as_images');

@@ -7,6 +7,8 @@
  * figures still right. Controls: the same report with no pictures at all (2019+, no figures:
  * no_tables as before) and a pre-2019 prose report with only a logo (must stay ok).
  */
+import { readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
 import JSZip from 'jszip';
 import { deflateSync } from 'zlib';
 import { Rng } from '../fixtures/prng';
@@ -142,6 +144,10 @@ async function toDocx(rng: Rng, c: Composed): Promise<Buffer> {
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
+/** Chromium-printed reports with table pictures (scripts/make-image-table-fixtures.js): a real producer's image XObjects. */
+const CHROMIUM_DIR = join(__dirname, '../fixtures/files/pdf-images');
+const CHROMIUM = readdirSync(CHROMIUM_DIR).filter((f) => f.endsWith('.pdf')).sort();
+
 export const tablesAsImages: ClassGenerator = {
   id: 'tables-as-images',
   klass: '13.6',
@@ -152,11 +158,21 @@ export const tablesAsImages: ClassGenerator = {
     for (let i = 0; i < n; i++) {
       const rng = new Rng(seed * 6007 + i * 7727 + 5);
       const r = rng.next();
+      const id = `tables-as-images-${seed}-${i}`;
+      if (rng.chance(0.15)) {
+        const file = rng.pick(CHROMIUM);
+        const exp = JSON.parse(readFileSync(join(CHROMIUM_DIR, file.replace(/\.pdf$/, '.expected.json')), 'utf8'));
+        out.push({
+          bytes: readFileSync(join(CHROMIUM_DIR, file)),
+          name: `${id}.pdf`,
+          expected: { id, layout: 'free', variant: `chromium/${file}`, template: 'free', year: exp.year, agency: exp.agency, scale: 'county', fields: exp.fields, mustFlag: true, flagWith: exp.flag },
+        });
+        continue;
+      }
       const kind = r < 0.72 ? 'images' : r < 0.86 ? 'no-images' : 'logo-only';
       const format: Format = rng.pick(['pdf', 'pdf', 'docx', 'html'] as const);
       const c = compose(rng.fork(1), kind);
       const bytes = format === 'pdf' ? toPdf(rng.fork(2), c) : format === 'html' ? toHtml(rng.fork(2), c) : await toDocx(rng.fork(2), c);
-      const id = `tables-as-images-${seed}-${i}`;
       const flagWith = kind === 'images' ? 'tables_as_images' : kind === 'no-images' ? (Object.keys(c.prose).length ? undefined : 'no_tables') : undefined;
       out.push({
         bytes,
