@@ -4,8 +4,9 @@
  * titles, search results, news lists, a 政府信息公开指南) mention 年度报告 too, so a keyword in the
  * opening is not enough. The judgement weighs the page as a whole:
  *
- * - list items: paragraphs that are mostly link text, or short lines ending in a date (a list saved
- *   as text), against body prose (sentences outside links);
+ * - list items: paragraphs that are mostly link text, short lines ending in a date (a list saved
+ *   as text, a list table's rows) or excerpts cut with an ellipsis (search snippets), against body
+ *   prose (sentences outside links);
  * - the page's own title: a report title names a year and the report (…2022年度政府信息公开工作
  *   年度报告); a list of links naming several reports is a list, not a report;
  * - the body's report structure: the official section themes (总体情况, 主动公开, 收到和处理申请,
@@ -47,6 +48,8 @@ const FIGURE = /\d+\s*(件|条|次|人次|篇|期|项|份|场|家)(?!工作日)/
 /** The report speaking of itself: 本报告…, the statistics period of its figures. */
 const SELF_REFERENCE = /本(年度)?报告|统计(期限|时限|区间|时间)/;
 
+/** An excerpt (search snippet, teaser of a news list): cut with an ellipsis at either end. */
+const EXCERPT = /^(…|\.\.\.)|(…|\.\.\.)$/;
 const FILE_LINK = /^附件|\.(pdf|docx?|wps|xlsx?|zip|rar)\)?$/i;
 
 const squash = (s: string) => s.replace(/[\s\u00a0\u3000]/g, '');
@@ -99,7 +102,7 @@ export function judgeReportPage(doc: DocumentModel, norm: (s: string) => string,
     const text = squash(norm(b.text));
     if (!text) continue;
     const links = b.linkChars ?? 0;
-    if (links >= 0.6 * text.length || dateLine(text)) {
+    if (links >= 0.6 * text.length || dateLine(text) || EXCERPT.test(text)) {
       listItem(text);
       continue;
     }
@@ -128,7 +131,7 @@ export function judgeReportPage(doc: DocumentModel, norm: (s: string) => string,
   // without a report title of its own (a report page's own lists are navigation and attachments).
   const listPage = reportTitles.size >= 2 || (listItems >= 5 && listChars > proseChars && !ownTitle);
   if (listPage) {
-    if (ownTitle && reportBody) return { isReport: true, reason: 'a report with lists of links beside it', signals };
+    if (ownTitle && (reportBody || selfReference || figures >= 2)) return { isReport: true, reason: 'a report with lists of links beside it', signals };
     return {
       isReport: false,
       reason: `a list page, not a report: ${listItems} list item(s) (${reportTitles.size} naming a report) and ${proseChars} characters of prose${ownTitle ? '' : ', no report title of its own'}`,

@@ -10,13 +10,13 @@
  */
 import { makeDoc } from '../fixtures/docs';
 import { Rng } from '../fixtures/prng';
-import { AGENCIES, type Agency } from '../fixtures/render/report';
+import { AGENCIES, PHRASES, type Agency } from '../fixtures/render/report';
 import type { ClassDoc, ClassGenerator } from './harness';
 import { articleHref, esc, randomDate, sitePage, siteName } from './site';
 
-type Kind = 'column' | 'search' | 'guide' | 'news' | 'prose-report' | 'prose-report-html' | 'lost-tables';
-const KINDS: Kind[] = ['column', 'search', 'guide', 'news', 'prose-report', 'prose-report-html', 'lost-tables'];
-const WEIGHTS = [2, 2, 2, 2, 1.5, 2, 1];
+type Kind = 'column' | 'search' | 'guide' | 'news' | 'prose-report' | 'prose-report-html' | 'lost-tables' | 'short-report-html';
+const KINDS: Kind[] = ['column', 'search', 'guide', 'news', 'prose-report', 'prose-report-html', 'lost-tables', 'short-report-html'];
+const WEIGHTS = [2, 2, 2, 2, 1.5, 2, 1, 1.5];
 
 const reportTitle = (rng: Rng, agency: string, year: number) =>
   rng.pick([
@@ -75,7 +75,9 @@ function searchPage(rng: Rng, a: Agency): string {
     items.push(`<div class="${rng.pick(['result', 'search-item', 'jg'])}"><h3><a href="${articleHref(rng, year + 1)}">${t}</a></h3><p class="${rng.pick(['abs', 'summary', 'nr'])}">${snippet}</p><span class="url">${siteName(org)} ${randomDate(rng, year + 1)}</span></div>`);
   }
   const main = `<div class="${rng.pick(['s-head', 'sr-top'])}">找到约${rng.int(20, 900)}条结果，用时0.0${rng.int(1, 9)}秒</div>\n${items.join('\n')}\n${pager(rng)}`;
-  return sitePage(rng, { site: siteName(a.name), title: rng.pick(['搜索结果', `${q} - 站内搜索`, '全文检索']), crumbs: ['搜索'], main });
+  // (a user may have searched for a whole report title: the page's <title> then names a report)
+  const title = rng.chance(0.3) ? `${reportTitle(rng, a.name, rng.int(2019, 2024))} - 搜索结果` : rng.pick(['搜索结果', `${q} - 站内搜索`, '全文检索']);
+  return sitePage(rng, { site: siteName(a.name), title, crumbs: ['搜索'], main });
 }
 
 function guidePage(rng: Rng, a: Agency): string {
@@ -160,6 +162,28 @@ function lostTables(rng: Rng, a: Agency, year: number): string {
   return lines.join('\n\n');
 }
 
+/** A short older report: title, the statistics period, one or two figure sentences, no headings; other years' reports linked beside it. */
+function shortReport(rng: Rng, a: Agency): { html: string; year: number; fields: Record<string, number> } {
+  const year = rng.int(2010, 2018);
+  const fields: Record<string, number> = { 'p.proactive_total': rng.int(5, 300) };
+  const t = `${a.name}${year}年政府信息公开工作年度报告`;
+  const sentences = [rng.pick(PHRASES['p.proactive_total'])(String(fields['p.proactive_total']), year)];
+  if (rng.chance(0.6)) {
+    fields['p.requests_total'] = rng.int(0, 9);
+    sentences.push(rng.pick(PHRASES['p.requests_total'])(String(fields['p.requests_total']), year));
+  }
+  const paras = [
+    rng.pick([`本报告中所列数据的统计期限自${year}年1月1日起至${year}年12月31日止。`, `本年度报告由${a.short}编制。`]),
+    sentences.join(rng.pick(['', '同时，'])),
+    rng.pick(['下一步，我们将继续做好政府信息公开工作。', '政府信息公开工作仍存在不足，将进一步改进。']),
+    a.short,
+    `${year + 1}年${rng.int(1, 3)}月${rng.int(1, 28)}日`,
+  ];
+  const related = Array.from({ length: rng.int(2, 5) }, (_, k) => ({ title: reportTitle(rng, a.name, year - 1 - k), date: randomDate(rng, year - k) }));
+  const main = `<h1>${esc(t)}</h1><div class="${rng.pick(['TRS_Editor', 'article-content', 'zwnr'])}">${paras.map((p) => `<p>${esc(p)}</p>`).join('')}</div><div class="${rng.pick(['xgwz', 'related', 'wnnb'])}"><div class="tit">往年年报</div>${listItems(rng, related, false)}</div>`;
+  return { html: sitePage(rng, { site: siteName(a.name), title: t, crumbs: ['政务公开', '政府信息公开年报'], main }), year, fields };
+}
+
 export const notReports: ClassGenerator = {
   id: 'not-reports',
   klass: '13.5',
@@ -192,6 +216,11 @@ export const notReports: ClassGenerator = {
           const d = makeDoc({ layout: 'free', template: 'free', seed: seed * 1000 + i, id });
           const bytes = kind === 'prose-report' ? d.bytes : Buffer.from(reportArticle(rng, d.bytes.toString('utf8'), d.expected.agency, d.expected.year), 'utf8');
           out.push({ bytes, name: `${id}.${kind === 'prose-report' ? 'txt' : 'html'}`, expected: { ...d.expected, variant: kind } });
+          break;
+        }
+        case 'short-report-html': {
+          const s = shortReport(rng, a);
+          out.push({ bytes: Buffer.from(s.html, 'utf8'), name: `${id}.html`, expected: { ...base, year: s.year, fields: s.fields } });
           break;
         }
         case 'lost-tables': {
