@@ -25,6 +25,10 @@ export interface LocalAttachmentResult {
   reason: string;
 }
 
+/** Largest page looked at for an attachment link (wrapper pages run to tens of KB; Word exports to 2 MB). */
+export const MAX_WRAPPER_BYTES = 4 * 1024 * 1024;
+const ATTACHMENT_NAME = /\.(pdf|docx?|wps)\b/i;
+
 /** Is `p` inside `root` (or `root` itself)? Both absolute and normalised. */
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
@@ -43,6 +47,10 @@ function relativeHref(href: string): boolean {
  */
 export async function localAttachment(pagePath: string, bytes: Uint8Array, opts: { root?: string; maxBytes?: number } = {}): Promise<LocalAttachmentResult> {
   if (!looksLikeHtml(bytes)) return { attachment: null, reason: 'not an HTML page' };
+  // A wrapper is a short note and a link: a big page is a report itself (or hostile), and parsing it
+  // a second time for links would double the reader's memory. Nor is one without any attachment name.
+  if (bytes.length > MAX_WRAPPER_BYTES) return { attachment: null, reason: `a page of ${bytes.length} bytes is no wrapper page` };
+  if (!ATTACHMENT_NAME.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'))) return { attachment: null, reason: 'no attachment link' };
   const page = resolve(pagePath);
   let root: string;
   try {
