@@ -21,9 +21,9 @@ import { extractLocalAttachment } from '../../src/read/local-attachment';
 import { Rng } from '../fixtures/prng';
 import { AGENCIES } from '../fixtures/render/report';
 import type { ClassDoc, ClassGenerator } from './harness';
-import { esc, randomDate, sitePage, siteName } from './site';
+import { FIXTURE_FILES, esc, randomDate, sitePage, siteName } from './site';
 
-const FILES = join(__dirname, '../fixtures/files');
+const FILES = FIXTURE_FILES;
 const POOL = ['pdf/borderless-2021', 'pdf/lo-2021', 'pdf/ruled-2019', 'pdf/ruled-2021', 'pdf/split-header', 'docx/lo-2019', 'docx/lo-2021', 'doc/lo-2019', 'doc/lo-2021'];
 
 type Escape = 'dotdot' | 'absolute' | 'file-url' | 'symlink';

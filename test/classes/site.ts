@@ -3,7 +3,12 @@
  * breadcrumb and footer, with class names a content finder may or may not know, so some chrome
  * reaches the document as link lists and footer text.
  */
+import { existsSync } from 'fs';
+import { join } from 'path';
 import type { Rng } from '../fixtures/prng';
+
+/** The committed fixture files (from the sources, or from dist/test/classes when the report runs built). */
+export const FIXTURE_FILES = [join(__dirname, '../fixtures/files'), join(__dirname, '../../../test/fixtures/files')].find((d) => existsSync(join(d, 'pdf'))) ?? join(__dirname, '../fixtures/files');
 
 export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 

@@ -16,7 +16,7 @@ import { AGENCIES, PHRASES, filler, intro, problems, signatureDate, title, type 
 import { writePdf, type PdfItem } from '../fixtures/render/pdf-writer';
 import type { ProseKey } from '../fixtures/grid-spec';
 import type { ClassDoc, ClassGenerator } from './harness';
-import { esc } from './site';
+import { FIXTURE_FILES, esc } from './site';
 
 type Format = 'pdf' | 'docx' | 'html';
 type Piece = { kind: 'p'; text: string; heading?: boolean } | { kind: 'img'; w: number; h: number; small?: boolean };
@@ -145,7 +145,7 @@ async function toDocx(rng: Rng, c: Composed): Promise<Buffer> {
 }
 
 /** Chromium-printed reports with table pictures (scripts/make-image-table-fixtures.js): a real producer's image XObjects. */
-const CHROMIUM_DIR = join(__dirname, '../fixtures/files/pdf-images');
+const CHROMIUM_DIR = join(FIXTURE_FILES, 'pdf-images');
 const CHROMIUM = readdirSync(CHROMIUM_DIR).filter((f) => f.endsWith('.pdf')).sort();
 
 export const tablesAsImages: ClassGenerator = {
