@@ -12,6 +12,8 @@ import { gridKeys } from '../grid';
 import { TRADITIONAL_HITS, normalizeText, toSimplified, traditionalHits } from '../normalize/text';
 import { tokenize } from '../recover/tokens';
 import { detectAndMap } from '../detect/detect';
+import { judgeReportPage } from '../detect/report-page';
+import { tablesAsImages } from '../detect/table-images';
 import { runChecks } from '../validate/checks';
 import { scoreTableFields, OK_CONFIDENCE } from '../score/score';
 import { proseFigures } from '../prose/figures';
@@ -38,7 +40,7 @@ function someText(doc: DocumentModel, f: (s: string) => boolean): boolean {
   for (const b of doc.blocks) {
     if (b.kind === 'paragraph') {
       if (f(b.text)) return true;
-    } else for (const r of b.rows) for (const c of r) if (f(c.text)) return true;
+    } else if (b.kind === 'table') for (const r of b.rows) for (const c of r) if (f(c.text)) return true;
   }
   return false;
 }
@@ -71,8 +73,9 @@ export function runCore(doc: DocumentModel): CoreResult {
   const meta = guessMeta(paragraphs);
   const figures = proseFigures(paragraphs);
 
-  if (detection.template === 'free' && !meta.isReport) {
-    throw new ExtractError('not_annual_report', 'no official statistics tables and no sign of an information-disclosure annual report (信息公开…年度报告) in the text');
+  if (detection.template === 'free') {
+    const page = judgeReportPage(doc, norm, meta.isReport);
+    if (!page.isReport) throw new ExtractError('not_annual_report', page.reason);
   }
 
   const flags: Flag[] = [];
@@ -126,7 +129,14 @@ export function runCore(doc: DocumentModel): CoreResult {
     cells[f.key] = cell;
   }
 
-  if (template === 'free' && figures.length === 0) {
+  const pictures = template === 'free' ? tablesAsImages(doc, norm, meta.year) : null;
+  if (pictures) {
+    const pages = [...new Set(pictures.images.map((im) => im.pos.page).filter((p) => p !== undefined))];
+    flags.push({
+      code: 'tables_as_images',
+      message: `no official statistics tables in the text, but ${pictures.images.length} picture(s) where they belong${pictures.inSections ? ` (${pictures.inSections} in the table sections)` : ''}${pages.length ? `, page(s) ${pages.join(', ')}` : ''}: the tables are probably printed as images`,
+    });
+  } else if (template === 'free' && figures.length === 0) {
     flags.push({ code: 'no_tables', message: 'no official statistics tables and no figures stated in the text' });
   } else if (template === 'free' && Math.max(detection.distinctive['2019'], detection.distinctive['2021']) >= OFFICIAL_LABELS) {
     // The official tables' own labels are there but too few of their cells were read (a text dump

@@ -27,6 +27,8 @@ export interface Paragraph {
   kind: 'paragraph';
   text: string;
   pos: Position;
+  /** Characters of `text` (whitespace not counted) that are link text (HTML `<a href>`); absent = none. Tells a list of links from body prose. */
+  linkChars?: number;
 }
 
 export interface TableCell {
@@ -56,7 +58,29 @@ export interface Table {
   origin: TableOrigin;
 }
 
-export type Block = Paragraph | Table;
+/**
+ * Where a later stage (OCR) gets an image's pixels:
+ * - pdf: render `pos.bbox` of page `page` (the XObject id is pdf.js's, for telling images apart);
+ * - docx: the zip entry of the picture (`word/media/image1.png`);
+ * - html: the `src` as written (a data: URL holds the bytes; otherwise relative to the page).
+ */
+export type ImageRef =
+  | { source: 'pdf'; page: number; object?: string }
+  | { source: 'docx'; part: string }
+  | { source: 'html'; src: string };
+
+/** A picture in the flow of the document (its pixels are not read here). */
+export interface ImageBlock {
+  kind: 'image';
+  /** page and bbox (PDF user space) where known; path for HTML/DOCX. */
+  pos: Position;
+  ref: ImageRef;
+  /** Size in pixels as the source declares it, when it does (PDF image dictionary, HTML width/height). */
+  width?: number;
+  height?: number;
+}
+
+export type Block = Paragraph | Table | ImageBlock;
 
 export interface DocumentModel {
   format: SourceFormat;

@@ -15,6 +15,8 @@ export interface SourceInfo {
   /** Encoding used to decode text/HTML bytes. */
   encoding?: string;
   bytes?: number;
+  /** The article page the report is an attachment of (a saved crawl: both files are the provenance). */
+  page?: { path?: string; uri?: string; sha256: string; bytes?: number };
 }
 
 export interface Meta {
@@ -89,6 +91,7 @@ export type FlagCode =
   | 'meta_missing'       // year or agency not found
   | 'template_uncertain' // the template could not be told apart with confidence
   | 'no_tables'          // an official-format report whose tables were not found
+  | 'tables_as_images'   // no tables in the text, but pictures where the tables belong (tables printed as images)
   | 'input_truncated';   // the reader left part of the source out (page limit, unreadable pages)
 
 export interface Flag {

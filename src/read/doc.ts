@@ -32,7 +32,7 @@ export const readDoc: Reader = async ({ bytes }) => {
     throw new ExtractError('doc_corrupt', `cannot read the Word 97 document: ${(e as Error)?.message ?? String(e)}`);
   }
   const blocks = text.structured ? structuredBlocks(text) : flatBlocks(text.body);
-  if (!blocks.some((b) => b.kind === 'table' || b.text.trim())) throw new ExtractError('unreadable', 'the DOC has no text');
+  if (!blocks.some((b) => b.kind === 'table' || (b.kind === 'paragraph' && b.text.trim()))) throw new ExtractError('unreadable', 'the DOC has no text');
   const doc: DocumentModel = { format: 'doc', blocks: renumberTables(blocks) };
   const first = blocks.find((b) => b.kind === 'paragraph');
   if (first && first.kind === 'paragraph' && /报告|年报/.test(first.text) && first.text.length <= 80) doc.title = first.text;

@@ -8,7 +8,7 @@
  */
 import * as cheerio from 'cheerio';
 import { Parser } from 'htmlparser2';
-import type { Block, Paragraph, Table, TableCell } from '../model/document';
+import type { Block, ImageBlock, Paragraph, Table, TableCell } from '../model/document';
 import { isElement, normalizeInline } from './html/dom';
 import type { DomElement, DomNode } from './html/dom';
 
@@ -165,7 +165,7 @@ const YEAR_TITLE = /((19|20)\d{2}|[二〇○零一二三四五六七八九]{4})\
  * Read word/document.xml into blocks in one streaming parse. Never throws on bad XML: it reports
  * `malformed` (the caller falls back to mammoth, whose strict parser decides).
  */
-export function readDocumentXml(xml: string): DirectDocx {
+export function readDocumentXml(xml: string, rels: ReadonlyMap<string, string> = new Map()): DirectDocx {
   const blocks: Block[] = [];
   const styles: (string | undefined)[] = []; // pStyle of each body paragraph in `blocks` order (undefined for tables)
   const tables: TableAcc[] = [];
@@ -183,6 +183,25 @@ export function readDocumentXml(xml: string): DirectDocx {
   let atEnd = false;
   let selfClosing = false;
   let explicitCloses = 0;
+  /** Size of the drawing being read (wp:extent, EMU), for its picture. */
+  let extent: [number, number] | undefined;
+
+  /** A picture (a:blip of a drawing, v:imagedata of a VML shape) in the body flow; pictures inside table cells stay out. */
+  const picture = (rid: string | undefined) => {
+    if (!rid || tables.length) return;
+    flush();
+    const img: ImageBlock = { kind: 'image', pos: {}, ref: { source: 'docx', part: rels.get(rid) ?? rid } };
+    const open = paras[paras.length - 1];
+    if (open) img.pos.path = `w:p[${open.n}]`;
+    if (extent) {
+      // EMU → CSS pixels (914400 per inch, 96 per inch)
+      img.width = Math.round(extent[0] / 9525);
+      img.height = Math.round(extent[1] / 9525);
+    }
+    extent = undefined;
+    blocks.push(img);
+    styles.push(undefined);
+  };
 
   const emit = (item: string | Table, style?: string) => {
     const t = tables[tables.length - 1];
@@ -277,6 +296,18 @@ export function readDocumentXml(xml: string): DirectDocx {
       case 'w:p':
         flush();
         paras.push({ n: ++pCount });
+        return;
+      case 'wp:extent': {
+        const cx = Number(attribs.cx);
+        const cy = Number(attribs.cy);
+        if (cx > 0 && cy > 0) extent = [cx, cy];
+        return;
+      }
+      case 'a:blip':
+        picture(attribs['r:embed'] ?? attribs['r:link']);
+        return;
+      case 'v:imagedata':
+        picture(attribs['r:id']);
         return;
       case 'w:tbl':
         flush();

@@ -53,13 +53,13 @@ export async function readDocxWithStats(
 ): Promise<{ doc: DocumentModel; stats: DocxReadStats }> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length > MAX_DOCX_BYTES) throw new ExtractError('too_large', `DOCX of ${buf.length} bytes exceeds ${MAX_DOCX_BYTES}`);
-  const { documentXml, entries } = guardZip(buf);
+  const { documentXml, entries, rels } = guardZip(buf);
   if (!/<w:body[\s>]/.test(documentXml)) throw new ExtractError('docx_corrupt', 'word/document.xml has no <w:body>');
 
   let fallback = 'asked for mammoth';
   if (opts.via !== 'mammoth') {
     try {
-      const direct = readDocumentXml(documentXml);
+      const direct = readDocumentXml(documentXml, rels);
       if (direct.truncated) throw new ExtractError('docx_corrupt', 'word/document.xml ends inside open elements (cut off?)');
       if (direct.malformed) fallback = 'word/document.xml is not well formed';
       else if (!direct.blocks.length) fallback = 'no text found in word/document.xml';
@@ -141,14 +141,27 @@ async function readWithMammoth(
   return { doc, stats };
 }
 
+/** The body's relationship targets by id (rId5 → word/media/image1.png): where its pictures are. */
+function relationships(xml: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of xml.matchAll(/<Relationship\b[^>]*>/g)) {
+    const id = /\bId="([^"]+)"/.exec(m[0])?.[1];
+    const target = /\bTarget="([^"]+)"/.exec(m[0])?.[1];
+    if (!id || !target) continue;
+    out.set(id, /^[a-z]+:/i.test(target) || target.startsWith('/') ? target.replace(/^\//, '') : `word/${target}`);
+  }
+  return out;
+}
+
 /** Check the container and return word/document.xml; throws too_large / docx_corrupt. */
-function guardZip(buf: Buffer): { documentXml: string; entries: ZipEntry[] } {
+function guardZip(buf: Buffer): { documentXml: string; entries: ZipEntry[]; rels: Map<string, string> } {
   try {
     const entries = listZip(buf);
     const main = entries.find((e) => e.name === 'word/document.xml');
     if (!main) throw new ZipError('corrupt', 'no word/document.xml in the zip container');
     let total = 0;
     let documentXml = '';
+    let relsXml = '';
     for (const e of entries) {
       if (!/\.(xml|rels)$/i.test(e.name)) continue;
       const limit = e === main ? MAX_DOCUMENT_XML_BYTES : Math.min(MAX_DOCUMENT_XML_BYTES, MAX_TOTAL_XML_BYTES - total);
@@ -156,8 +169,9 @@ function guardZip(buf: Buffer): { documentXml: string; entries: ZipEntry[] } {
       const data = readEntry(buf, e, limit);
       total += data.length;
       if (e === main) documentXml = data.toString('utf8');
+      else if (e.name === 'word/_rels/document.xml.rels') relsXml = data.toString('utf8');
     }
-    return { documentXml, entries };
+    return { documentXml, entries, rels: relationships(relsXml) };
   } catch (e) {
     if (e instanceof ZipError) throw new ExtractError(e.kind === 'too_large' ? 'too_large' : 'docx_corrupt', e.message);
     if (e instanceof RangeError) throw new ExtractError('docx_corrupt', `broken zip container: ${e.message}`);

@@ -116,7 +116,8 @@ function squash(s: string): string {
 function titleInBlocks(title: string, blocks: Block[]): boolean {
   const t = squash(title);
   for (const b of blocks.slice(0, 6)) {
-    if (b.kind === 'paragraph' && squash(b.text).includes(t.slice(0, Math.min(t.length, 12)))) return true;
+    // the title itself, not a sentence that names the report (特向社会公布…年度报告。)
+    if (b.kind === 'paragraph' && squash(b.text).length <= t.length + 20 && squash(b.text).includes(t.slice(0, Math.min(t.length, 12)))) return true;
   }
   return false;
 }
@@ -169,6 +170,8 @@ function textContent(n: DomNode): string {
 /** Text of a node as `textOf` gives it and its visible length, for subtrees of at most 100 visible characters. */
 interface Measured {
   len: number;
+  /** Visible characters inside <a> elements. */
+  linkLen: number;
   /** textOf(node) when len <= MEASURE_TEXT_MAX. */
   text: string;
 }
@@ -204,30 +207,36 @@ function pickTitle(scan: DocScan, body: DomNode, lengths: Map<DomNode, number>):
   const measure = (el: DomElement, parentName: string): Measured => {
     const myOrder = order++;
     const skip = SKIP_TAGS.has(el.name.toLowerCase());
+    const isLink = el.name === 'a';
     let len = 0;
+    let linkLen = 0;
     let text = '';
     for (const c of el.children) {
       if (c.type === 'text') {
         const d = c.data ?? '';
-        len += visibleChars(d);
+        const k = visibleChars(d);
+        len += k;
+        if (isLink) linkLen += k;
         text += d;
       } else if (isElement(c)) {
         const m = measure(c, el.name);
         len += m.len;
+        linkLen += isLink ? m.len : m.linkLen;
         if (m.len <= MEASURE_TEXT_MAX) text += m.text;
       }
     }
-    if (skip) return { len: 0, text: '' };
+    if (skip) return { len: 0, text: '', linkLen: 0 };
     lengths.set(el, len);
-    if (len < 8 || len > 100) return { len, text: len <= MEASURE_TEXT_MAX ? text : '' };
+    if (len < 8 || len > 100) return { len, linkLen, text: len <= MEASURE_TEXT_MAX ? text : '' };
     const t = normalizeInline(text);
-    if (t.length >= 8 && t.length <= 80 && YEAR_TITLE.test(t) && !/^(附件|相关|上一篇|下一篇)/.test(t) && el.name !== 'a' && parentName !== 'a') {
+    // (an element whose text is a link's is an entry of a list, not the page's title)
+    if (t.length >= 8 && t.length <= 80 && YEAR_TITLE.test(t) && !/^(附件|相关|上一篇|下一篇)/.test(t) && !isLink && parentName !== 'a' && linkLen < 0.6 * len) {
       if (!best || t.length < best.length || (t.length === best.length && myOrder < bestOrder)) {
         best = t;
         bestOrder = myOrder;
       }
     }
-    return { len, text };
+    return { len, linkLen, text };
   };
   if (isElement(body)) for (const c of body.children) if (isElement(c)) measure(c, body.name);
   if (best && (!pageTitle || !REPORT_TITLE.test(pageTitle) || best.length >= pageTitle.length - 2)) return best;

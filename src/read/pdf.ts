@@ -22,10 +22,11 @@ import type { TItem } from './pdf/geom';
 import { type Line, toItems, toLines } from './pdf/text';
 import { type GlyphFont, fontNames, textItems } from './pdf/glyphs';
 import { type OpList, extractRules } from './pdf/rules';
+import { type PImage, extractImages } from './pdf/images';
 import { type PTable, buildLattice, findGrids } from './pdf/lattice';
 import { appendNumberRows, findStreamTables, numberCells } from './pdf/stream';
 import { findFurniture } from './pdf/furniture';
-import { type PBlock, bodyMargins, joinPages, order, toModelParagraph, toModelTable, toParagraphs } from './pdf/assemble';
+import { type PBlock, bodyMargins, joinPages, order, toModelImage, toModelParagraph, toModelTable, toParagraphs } from './pdf/assemble';
 
 export interface PdfOptions {
   /** Pages read at most (later pages are ignored). */
@@ -46,6 +47,8 @@ interface PageData {
   lines: Line[];
   chars: number;
   badChars: number;
+  /** Where the page paints images (pictures of tables, stamps, logos). */
+  images: PImage[];
 }
 
 /** pdf.js errors that mean the file itself is broken. */
@@ -94,7 +97,7 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
         if (e instanceof ExtractError) throw e;
         pageErrors++;
         firstError ??= e;
-        pages.push({ page: p, height: 0, tables: [], lines: [], chars: 0, badChars: 0 });
+        pages.push({ page: p, height: 0, tables: [], lines: [], chars: 0, badChars: 0, images: [] });
       }
     }
     const chars = pages.reduce((a, p) => a + p.chars, 0);
@@ -202,7 +205,7 @@ async function readPage(lib: PdfJsLib, doc: PdfDoc, p: number): Promise<PageData
         rest = rest.filter((i) => !built.used.has(i));
       }
     }
-    return { page: p, height, tables, lines: toLines(rest), chars, badChars };
+    return { page: p, height, tables, lines: toLines(rest), chars, badChars, images: extractImages(ops, OPS) };
   } finally {
     page.cleanup();
   }
@@ -220,8 +223,12 @@ export function assemble(pages: PageData[]): DocumentModel {
       ...p.tables.map((t) => ({ kind: 'table' as const, table: t })),
       ...stream.tables.map((s) => ({ kind: 'table' as const, table: s.table })),
     ];
-    // paragraphs never run across a table
+    // paragraphs never run across a table (or a picture)
     const tableBoxes = blocks.map((b) => (b.kind === 'table' ? b.table.bbox : null)).filter((b) => b !== null);
+    for (const im of p.images) {
+      blocks.push({ kind: 'image', page: p.page, bbox: im.bbox, image: im });
+      tableBoxes.push(im.bbox);
+    }
     // a borderless table ending the previous page continues with rows of numbers at the top of
     // this one (too few lines to be found as a table here): they join it
     let rest = stream.rest;
@@ -254,6 +261,6 @@ export function assemble(pages: PageData[]): DocumentModel {
     perPage.push(order(blocks));
   });
   const joined = joinPages(perPage);
-  const blocks: Block[] = joined.map((b, index) => (b.kind === 'table' ? toModelTable(b.table, index) : toModelParagraph(b)));
+  const blocks: Block[] = joined.map((b, index) => (b.kind === 'table' ? toModelTable(b.table, index) : b.kind === 'image' ? toModelImage(b) : toModelParagraph(b)));
   return { format: 'pdf', blocks };
 }

@@ -77,6 +77,7 @@ export function tokenize(doc: DocumentModel, norm: Normalizer = normalizeText): 
       if (t) out.push(t);
       return;
     }
+    if (block.kind !== 'table') return; // an image has no text (OCR is another stage)
     block.rows.forEach((row, ri) => {
       let any = false;
       row.forEach((cell, ci) => {

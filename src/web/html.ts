@@ -55,6 +55,7 @@ export const FLAG_ZH: Record<string, string> = {
   meta_missing: '缺机关或年度',
   template_uncertain: '模板不确定',
   no_tables: '未找到表格',
+  tables_as_images: '表格为图片',
   carry_over_mismatch: '结转与上年不符',
   duplicate_report: '重复报告',
 };

@@ -48,6 +48,9 @@ export function documentHtml(doc: DocumentModel): string {
       if (b.pos.line) attrs.push(`data-line="${b.pos.line}"`);
       if (b.pos.page) attrs.push(`data-page="${b.pos.page}"`);
       out.push(`<p class="para" ${attrs.join(' ')}>${esc(clip(b.text))}</p>`);
+    } else if (b.kind === 'image') {
+      const page = b.pos.page ? ` · 第 ${b.pos.page} 页` : '';
+      out.push(`<p class="note" data-b="${i}">（图片 ${i}${esc(page)}，未识别文字）</p>`);
     } else {
       const page = b.pos.page ? ` · 第 ${b.pos.page} 页` : '';
       out.push(`<div class="tblwrap"><div class="tblcap">表 ${i}${esc(page)} · ${esc(b.origin)}</div><table class="src" data-table="${i}">`);

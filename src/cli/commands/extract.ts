@@ -3,10 +3,11 @@
  * One JSON object per input; a bad input gives a `failed` line and the batch goes on.
  */
 import { createWriteStream, promises as fs, type WriteStream } from 'fs';
-import { join, resolve } from 'path';
+import { dirname, join, resolve, sep } from 'path';
 import { extractBytes, failedExtraction, sha256 } from '../../pipeline/extract';
 import type { Extraction } from '../../model/extraction';
 import { Progress } from '../../util/progress';
+import { extractLocalAttachment } from '../../read/local-attachment';
 
 export const summary = 'extract reports (files, folders, URLs) to JSON Lines, in-process';
 
@@ -84,6 +85,22 @@ async function expand(inputs: string[]): Promise<string[]> {
   return out;
 }
 
+/**
+ * The directory tree a local page's attachment links may reach: the folder given on the command
+ * line that holds the page (a mirrored site), else the page's own folder.
+ */
+async function crawlRoot(path: string, inputs: string[]): Promise<string> {
+  let best = dirname(path);
+  for (const i of inputs) {
+    if (isUrl(i)) continue;
+    const dir = resolve(i);
+    if (dir.length >= best.length || !(path.startsWith(dir + sep))) continue;
+    const st = await fs.stat(dir).catch(() => null);
+    if (st?.isDirectory()) best = dir;
+  }
+  return best;
+}
+
 async function extractOne(input: string, o: Options): Promise<Extraction> {
   if (isUrl(input)) {
     try {
@@ -102,7 +119,9 @@ async function extractOne(input: string, o: Options): Promise<Extraction> {
       return failedExtraction({ path: input, sha256: '', format: 'unknown', bytes: st.size }, 'too_large', `${st.size} bytes exceeds the limit of ${o.maxBytes}`);
     }
     const bytes = await fs.readFile(path);
-    return await extractBytes(bytes, { path: input });
+    // a saved crawl: an article page whose report is an attachment saved beside it
+    const followed = await extractLocalAttachment(input, bytes, { root: await crawlRoot(path, o.inputs), maxBytes: o.maxBytes });
+    return followed ?? (await extractBytes(bytes, { path: input }));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return failedExtraction({ path: input, sha256: sha256(Buffer.alloc(0)), format: 'unknown' }, 'unreadable', `cannot read ${input}: ${err.code ?? err.message}`);

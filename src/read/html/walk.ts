@@ -3,8 +3,8 @@
  * order (block elements and <br> split them) and tables expanded into their true grid
  * (rowspan/colspan origin cell + `spanOf` copies). Shared by the HTML and DOCX readers.
  */
-import type { Block, Paragraph, Table, TableCell, TableOrigin } from '../../model/document';
-import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, pathPart, resetPathCache, shortPath, textOf } from './dom';
+import type { Block, ImageBlock, Paragraph, Table, TableCell, TableOrigin } from '../../model/document';
+import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, pathPart, resetPathCache, shortPath, textOf, visibleChars } from './dom';
 import type { DomElement, DomNode } from './dom';
 
 export interface WalkOptions {
@@ -201,6 +201,9 @@ class Walker {
   blocks: Block[] = [];
   private buf = '';
   private owner: DomNode | null = null;
+  /** Open <a href> elements around the current text, and the visible characters of link text in `buf`. */
+  private links = 0;
+  private linkChars = 0;
 
   constructor(private readonly opts: WalkOptions) {}
 
@@ -210,16 +213,33 @@ class Walker {
       const p: Paragraph = { kind: 'paragraph', text, pos: {} };
       const path = shortPath(this.owner);
       if (path) p.pos.path = path;
+      if (this.linkChars > 0) p.linkChars = Math.min(this.linkChars, visibleChars(text));
       this.blocks.push(p);
     }
     this.buf = '';
     this.owner = null;
+    this.linkChars = 0;
+  }
+
+  /** A picture in the flow: its own block, where it stands between paragraphs and tables. */
+  private image(el: DomElement): void {
+    const src = (el.attribs.src || el.attribs['data-src'] || el.attribs['data-original'] || '').trim();
+    this.flush();
+    const img: ImageBlock = { kind: 'image', pos: {}, ref: { source: 'html', src } };
+    const path = shortPath(el);
+    if (path) img.pos.path = path;
+    const w = intAttr(el, 'width');
+    const h = intAttr(el, 'height');
+    if (w && w > 0) img.width = w;
+    if (h && h > 0) img.height = h;
+    this.blocks.push(img);
   }
 
   visit(n: DomNode, blockOwner: DomNode | null = null): void {
     if (n.type === 'text') {
       if (!this.owner && NOT_SPACE.test(n.data ?? '')) this.owner = blockOwner;
       this.buf += n.data ?? '';
+      if (this.links > 0) this.linkChars += visibleChars(n.data ?? '');
       return;
     }
     if (n.type === 'root') { for (const c of n.children ?? []) this.visit(c, blockOwner); return; }
@@ -227,6 +247,16 @@ class Walker {
     const t = n.name.toLowerCase();
     if (SKIP_TAGS.has(t) || isHidden(n)) return;
     if (t === 'br') { this.flush(); return; }
+    if (t === 'img') { this.image(n); return; }
+    if (t === 'a' && n.attribs.href !== undefined) {
+      this.links++;
+      try {
+        for (const c of n.children) this.visit(c, blockOwner);
+      } finally {
+        this.links--;
+      }
+      return;
+    }
     if (t === 'table' && !isLayoutTable(n)) {
       this.flush();
       // a <caption> is the table's title: a paragraph just before it

@@ -2,7 +2,8 @@
  * Page pieces → document blocks: paragraphs from lines, reading order, tables and paragraphs that
  * continue over a page break joined, tables expanded into the document model's grid.
  */
-import type { Paragraph, Table, TableCell } from '../../model/document';
+import type { ImageBlock, Paragraph, Table, TableCell } from '../../model/document';
+import type { PImage } from './images';
 import { type BBox, cluster, round, union } from './geom';
 import type { LCell, PTable } from './lattice';
 import { type Line, isCjk, median } from './text';
@@ -23,7 +24,14 @@ export interface PTableBlock {
   table: PTable;
 }
 
-export type PBlock = PPara | PTableBlock;
+export interface PImageBlock {
+  kind: 'image';
+  page: number;
+  bbox: BBox;
+  image: PImage;
+}
+
+export type PBlock = PPara | PTableBlock | PImageBlock;
 
 const top = (b: PBlock): number => (b.kind === 'table' ? b.table.bbox[3] : b.bbox[3]);
 
@@ -183,6 +191,14 @@ export function joinPages(pages: PBlock[][]): PBlock[] {
 
 export function toModelParagraph(p: PPara): Paragraph {
   return { kind: 'paragraph', text: p.text, pos: { page: p.page, bbox: round(p.bbox) } };
+}
+
+export function toModelImage(b: PImageBlock): ImageBlock {
+  const out: ImageBlock = { kind: 'image', pos: { page: b.page, bbox: round(b.bbox) }, ref: { source: 'pdf', page: b.page } };
+  if (b.image.object) out.ref = { source: 'pdf', page: b.page, object: b.image.object };
+  if (b.image.width) out.width = b.image.width;
+  if (b.image.height) out.height = b.image.height;
+  return out;
 }
 
 export function toModelTable(t: PTable, index: number): Table {

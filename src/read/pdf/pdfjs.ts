@@ -70,14 +70,38 @@ class Font {`;
  * original file. A data: URL, not a copy on disk: a file in a shared temp directory could be replaced
  * by another local user between writing and importing.
  */
+/**
+ * Images: we never decode them (`maxImageSize: 0`), and pdf.js then drops an image from the operator
+ * list without a trace. A page whose tables were pasted as pictures must still show where the
+ * pictures are (read/pdf/images.ts), so the patch lists a skipped image as a paint op carrying its
+ * object id and size (no pixels): the op walker reads its box from the transformation matrix.
+ */
+const IMAGE_ANCHOR = '    if (maxImageSize !== -1 && w * h > maxImageSize) {\n';
+const IMAGE_PATCH = IMAGE_ANCHOR + '      operatorList.addOp(OPS.paintImageXObject, [{ nianbaoSkipped: true, data: imageRef ? String(imageRef) : "", width: w, height: h }]);\n';
+
+/** Which patches the worker module in use carries (for the test that notices a pdf.js upgrade). */
+export const workerPatches = { fontPrograms: false, images: false };
+
+const once = (src: string, anchor: string) => {
+  const at = src.indexOf(anchor);
+  return at >= 0 && src.indexOf(anchor, at + 1) < 0;
+};
+
 function workerModuleUrl(dir: string): string {
   const original = path.join(dir, 'legacy/build/pdf.worker.mjs');
   try {
-    const src = fs.readFileSync(original, 'utf8');
-    const at = src.indexOf(FONT_PROGRAM_ANCHOR);
-    if (at < 0 || src.indexOf(FONT_PROGRAM_ANCHOR, at + 1) >= 0 || src.split('\nclass Font {').length !== 2) return pathToFileURL(original).href;
-    const patched = src.replace(FONT_PROGRAM_ANCHOR, FONT_PROGRAM_PATCH).replace('\nclass Font {', FONT_PROGRAM_TEST);
-    return `data:text/javascript;base64,${Buffer.from(patched, 'utf8').toString('base64')}`;
+    let src = fs.readFileSync(original, 'utf8');
+    let patched = false;
+    if (once(src, FONT_PROGRAM_ANCHOR) && src.split('\nclass Font {').length === 2) {
+      src = src.replace(FONT_PROGRAM_ANCHOR, FONT_PROGRAM_PATCH).replace('\nclass Font {', FONT_PROGRAM_TEST);
+      workerPatches.fontPrograms = patched = true;
+    }
+    if (once(src, IMAGE_ANCHOR)) {
+      src = src.replace(IMAGE_ANCHOR, IMAGE_PATCH);
+      workerPatches.images = patched = true;
+    }
+    if (!patched) return pathToFileURL(original).href;
+    return `data:text/javascript;base64,${Buffer.from(src, 'utf8').toString('base64')}`;
   } catch {
     return pathToFileURL(original).href; // unreadable: convert fonts as before
   }
@@ -177,7 +201,7 @@ const FONTLESS_DOCUMENT = {
 /**
  * getDocument options for reading text and vector paths only (no rendering). Parameters pdf.js
  * takes from here: the directories of cMaps and standard fonts, `maxImageSize: 0` (images are
- * dropped from the operator list, never decoded: we only need text and ruling lines), no eval,
+ * never decoded: we only need text, ruling lines and where images sit, see IMAGE_PATCH), no eval,
  * no system fonts, no font face (see FONTLESS_DOCUMENT).
  */
 export function pdfjsOptions(): Record<string, unknown> {

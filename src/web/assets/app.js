@@ -94,7 +94,7 @@ const ZH = {
     not_found: '未找到', blank_cell: '空白单元格', inferred: '推算值', identity_failed: '勾稽不符', ambiguous_row: '行歧义',
     row_realigned: '行重排', low_confidence: '低置信度', implausible_value: '不合理数值', unit_converted: '单位换算',
     prose_uncertain: '正文数字不确定', prose_table_mismatch: '正文与表格不符', meta_missing: '缺机关或年度',
-    template_uncertain: '模板不确定', no_tables: '未找到表格',
+    template_uncertain: '模板不确定', no_tables: '未找到表格', tables_as_images: '表格为图片',
   },
 };
 
