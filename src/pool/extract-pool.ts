@@ -1,13 +1,20 @@
 /**
  * Runs extractions with a hard per-document time limit. In 'thread' mode each slot is a worker thread
  * (workers/extract-thread.js from the build); a document over the limit has its thread terminated and is
- * recorded as a `timeout` failure. 'inline' mode (tests from TypeScript sources) runs in this thread and
- * can only time out at an await point.
+ * recorded as a `timeout` failure, and a thread that crashes (or runs out of its heap) is replaced and
+ * its document recorded as an `internal` failure: a call never rejects for a bad document. 'inline' mode
+ * (tests from TypeScript sources, `extract --jobs 0`) runs in this thread and can only time out at an
+ * await point. Used by the queue workers, `nianbao extract` and `ingest --run`; see docs/pool.md.
+ *
+ *   const pool = createExtractPool({ threads: 4, timeoutMs: 120_000 });
+ *   const ext = await pool.extract(bytes, { path: 'a.pdf' }); // never rejects (failures are Extractions)
+ *   await pool.close();
  */
 import { existsSync } from 'fs';
+import { availableParallelism, totalmem } from 'os';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
-import type { Extraction } from '../model/extraction';
+import type { Extraction, Status } from '../model/extraction';
 import { extractBytes, failedExtraction, sha256, type SourceRef } from '../pipeline/extract';
 import { prepareExtraction, type PreparedExtraction } from '../store/prepare';
 
@@ -25,12 +32,69 @@ export interface PreparedOutcome {
   timedOut: boolean;
 }
 
+/** The result already serialised as JSON (one line of `nianbao extract`): made in the thread. */
+export interface JsonOutcome {
+  json: string;
+  status: Status;
+  ms: number;
+  timedOut: boolean;
+}
+
+export interface ExtractPoolOptions {
+  /** Worker threads (documents extracted at once). */
+  size: number;
+  /** Hard limit per document (ms): over it, the thread is terminated and the document is a `timeout` failure. */
+  timeoutMs: number;
+  /** 'auto': threads when the thread script is built, else inline. */
+  mode: 'thread' | 'inline' | 'auto';
+  /** Replace a thread after this many documents. */
+  recycleAfter: number;
+  /** Replace a thread after a document that leaves its heap above this (MB). */
+  recycleHeapMb?: number;
+  /** Hard heap limit of each thread (MB, V8 old generation): a document that needs more crashes only its thread. */
+  heapLimitMb?: number;
+  /** Thread script (default: the built workers/extract-thread.js); tests may pass their own. */
+  script?: string;
+}
+
+/**
+ * Extraction threads when not configured: one per core (one worker process per machine with a thread per
+ * core is the cheapest shape: what is per process is paid once, and its writes share transactions), but no
+ * more than one per GiB of memory (a thread's heap may grow to NIANBAO_EXTRACT_RECYCLE_MB before it is
+ * recycled).
+ */
+export function defaultExtractThreads(cores = availableParallelism(), memBytes = totalmem()): number {
+  return Math.max(1, Math.min(cores, Math.floor(memBytes / 2 ** 30)));
+}
+
 export function threadScript(): string | null {
   const candidates = [
-    join(__dirname, '..', '..', 'workers', 'extract-thread.js'), // dist/src/queue -> dist/workers
-    join(__dirname, '..', '..', 'dist', 'workers', 'extract-thread.js'), // src/queue -> dist/workers
+    join(__dirname, '..', '..', 'workers', 'extract-thread.js'), // dist/src/pool -> dist/workers
+    join(__dirname, '..', '..', 'dist', 'workers', 'extract-thread.js'), // src/pool -> dist/workers
   ];
   return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+interface ExecResult {
+  ext?: Extraction;
+  prepared?: PreparedExtraction;
+  json?: string;
+  status?: Status;
+  ms: number;
+  timedOut: boolean;
+}
+
+/** What workers/extract-thread.js posts back for document `id`. */
+interface ThreadReply {
+  id: number;
+  ext?: Extraction;
+  prepared?: PreparedExtraction;
+  json?: string;
+  status?: Status;
+  error?: string;
+  ms: number;
+  rss?: number;
+  heap?: number;
 }
 
 interface Slot {
@@ -52,6 +116,10 @@ export class ExtractPool {
   private closed = false;
   /** Highest RSS a thread reported (the process's RSS, sampled after each document). */
   peakRss = 0;
+  /** Threads started so far (replacements included). */
+  threadsStarted = 0;
+  /** Most threads (or inline extractions) busy with a document at the same time. */
+  peakBusy = 0;
 
   /** Threads a document handed in now would get at once (idle or not yet started, less those already waited for). */
   get idleThreads(): number {
@@ -67,15 +135,16 @@ export class ExtractPool {
    * leaves its heap above this size. A new thread costs about a second of CPU (loading the readers,
    * then compiling them again as they warm up), so recycling is for bounding memory, not routine.
    */
-  constructor(private readonly opts: { size: number; timeoutMs: number; mode: 'thread' | 'inline' | 'auto'; recycleAfter: number; recycleHeapMb?: number }) {
-    this.script = opts.mode === 'inline' ? null : threadScript();
+  constructor(private readonly opts: ExtractPoolOptions) {
+    this.script = opts.mode === 'inline' ? null : (opts.script ?? threadScript());
     if (opts.mode === 'thread' && !this.script) throw new Error('extract thread script not built: run `npm run build`');
     this.mode = this.script ? 'thread' : 'inline';
   }
 
   private spawn(): Slot {
-    const w = new Worker(this.script as string);
+    const w = new Worker(this.script as string, this.opts.heapLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: this.opts.heapLimitMb } } : {});
     w.unref();
+    this.threadsStarted++;
     const slot = { worker: w, busy: false, runs: 0 } as Slot;
     slot.ready = new Promise<void>((resolve) => {
       const done = (failed: boolean) => {
@@ -111,16 +180,12 @@ export class ExtractPool {
         this.slots = this.slots.filter((s) => s !== d);
         d.worker.terminate().catch(() => undefined);
       }
-      const free = this.slots.find((s) => !s.busy);
-      if (free) {
-        free.busy = true;
-        return free;
-      }
-      if (this.slots.length < this.opts.size) {
-        const s = this.spawn();
-        s.busy = true;
-        this.slots.push(s);
-        return s;
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.opts.size) this.slots.push((slot = this.spawn()));
+      if (slot) {
+        slot.busy = true;
+        this.peakBusy = Math.max(this.peakBusy, this.slots.filter((s) => s.busy).length);
+        return slot;
       }
       await new Promise<void>((r) => this.waiters.push(r));
     }
@@ -136,10 +201,26 @@ export class ExtractPool {
     this.waiters.shift()?.();
   }
 
-  /** Extract in a thread (or inline); the Extraction is cloned back. */
-  async run(bytes: Uint8Array, ref: SourceRef): Promise<ExtractOutcome> {
-    const r = await this.exec(bytes, ref, false, false);
+  /** Extract in a thread (or inline); the Extraction is cloned back. Never rejects (failures are Extractions). */
+  async extract(bytes: Uint8Array, ref: SourceRef, opts: { transfer?: boolean } = {}): Promise<Extraction> {
+    return (await this.exec(bytes, ref, 'none', !!opts.transfer)).ext as Extraction;
+  }
+
+  /** As extract, with the wall time and whether the time limit stopped it. */
+  async run(bytes: Uint8Array, ref: SourceRef, opts: { transfer?: boolean } = {}): Promise<ExtractOutcome> {
+    const r = await this.exec(bytes, ref, 'none', !!opts.transfer);
     return { ext: r.ext as Extraction, ms: r.ms, timedOut: r.timedOut };
+  }
+
+  /**
+   * Extract and serialise to JSON in the thread (`indent` as JSON.stringify's): the main thread only
+   * writes the string, so a batch's main thread does not become the bottleneck of its threads.
+   */
+  async runJson(bytes: Uint8Array, ref: SourceRef, opts: { transfer?: boolean; indent?: number } = {}): Promise<JsonOutcome> {
+    const r = await this.exec(bytes, ref, { json: opts.indent ?? 0 }, !!opts.transfer);
+    if (r.json != null) return { json: r.json, status: r.status as Status, ms: r.ms, timedOut: r.timedOut };
+    const ext = r.ext as Extraction;
+    return { json: JSON.stringify(ext, null, opts.indent || undefined), status: ext.status, ms: r.ms, timedOut: r.timedOut };
   }
 
   /**
@@ -147,36 +228,46 @@ export class ExtractPool {
    * the thread rather than copied (the caller must not use `bytes` afterwards).
    */
   async runPrepared(bytes: Uint8Array, ref: SourceRef, opts: { transfer?: boolean; sha256?: string } = {}): Promise<PreparedOutcome> {
-    const r = await this.exec(bytes, ref, true, !!opts.transfer, opts.sha256);
+    const r = await this.exec(bytes, ref, 'prepare', !!opts.transfer, opts.sha256);
     return { prepared: r.prepared ?? prepareExtraction(r.ext as Extraction), ms: r.ms, timedOut: r.timedOut };
   }
 
-  private async exec(bytes: Uint8Array, ref: SourceRef, prepare: boolean, transfer: boolean, knownSha?: string): Promise<{ ext?: Extraction; prepared?: PreparedExtraction; ms: number; timedOut: boolean }> {
-    // (needed only for a failure record, but the bytes may move to the thread: hash them now unless known)
-    const sha = knownSha ?? sha256(bytes);
+  private async exec(bytes: Uint8Array, ref: SourceRef, output: 'none' | 'prepare' | { json: number }, transfer: boolean, knownSha?: string): Promise<ExecResult> {
+    // Bytes that move to the thread are hashed here first (a failure record needs the hash, and the
+    // thread then need not hash them again); otherwise only a failure here hashes them.
+    const movable = this.mode === 'thread' && transfer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    let sha = knownSha ?? (movable ? sha256(bytes) : undefined);
     const size = bytes.length;
-    // the extraction need not hash the bytes again
-    const tref: SourceRef = knownSha ? { ...ref, sha256: knownSha } : ref;
+    const tref: SourceRef = sha ? { ...ref, sha256: sha } : ref;
     const failed = (code: 'timeout' | 'internal', message: string) =>
-      failedExtraction({ sha256: sha, format: 'unknown', bytes: size, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) }, code, message);
+      failedExtraction({ sha256: (sha ??= sha256(bytes)), format: 'unknown', bytes: size, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) }, code, message);
     const timeoutExt = () => failed('timeout', `extraction took longer than ${this.opts.timeoutMs} ms`);
     if (this.mode === 'inline') {
       const t0 = Date.now();
       let timer: NodeJS.Timeout | undefined;
       const limit = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.opts.timeoutMs)));
       this.inlineRunning++;
-      const ext = await Promise.race([extractBytes(bytes, tref), limit]).finally(() => this.inlineRunning--);
+      this.peakBusy = Math.max(this.peakBusy, this.inlineRunning);
+      const ext = await Promise.race([extractBytes(bytes, tref).catch((e) => failed('internal', `extraction error: ${(e as Error)?.stack ?? e}`)), limit]).finally(() => this.inlineRunning--);
       clearTimeout(timer);
       this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
-      return ext ? { ext, ms: Date.now() - t0, timedOut: false } : { ext: timeoutExt(), ms: Date.now() - t0, timedOut: true };
+      const ms = Date.now() - t0;
+      if (!ext) return { ext: timeoutExt(), ms, timedOut: true };
+      if (output === 'prepare') return { prepared: prepareExtraction(ext), ms, timedOut: false };
+      return { ext, ms, timedOut: false };
     }
     const slot = await this.take();
+    // The time limit counts from when the thread can start on the document, not from its start-up.
+    await slot.ready;
+    if (slot.dead) {
+      this.give(slot, true);
+      return { ext: failed('internal', 'extraction thread failed to start'), ms: 0, timedOut: false };
+    }
     const t0 = Date.now();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       let settled = false;
-      type Out = { ext?: Extraction; prepared?: PreparedExtraction; ms: number; timedOut: boolean };
-      const finish = (replace: boolean, out?: Out, err?: Error) => {
+      const finish = (replace: boolean, out: ExecResult) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -184,16 +275,16 @@ export class ExtractPool {
         slot.worker.off('error', onErr);
         slot.worker.off('exit', onExit);
         this.give(slot, replace);
-        if (out) resolve(out);
-        else reject(err);
+        resolve(out);
       };
-      const onMsg = (m: { id: number; ext?: Extraction; prepared?: PreparedExtraction; error?: string; ms: number; rss?: number; heap?: number }) => {
+      const onMsg = (m: ThreadReply) => {
         if (m.id !== id) return;
         slot.runs++;
         if (m.rss) this.peakRss = Math.max(this.peakRss, m.rss);
         const recycle = slot.runs >= this.opts.recycleAfter || (!!this.opts.recycleHeapMb && (m.heap ?? 0) > this.opts.recycleHeapMb * 1048576);
-        if (m.ext || m.prepared) finish(recycle, { ext: m.ext, prepared: m.prepared, ms: Date.now() - t0, timedOut: false });
-        else finish(true, { ext: failed('internal', `extraction thread error: ${m.error}`), ms: Date.now() - t0, timedOut: false });
+        const ms = Date.now() - t0;
+        if (m.ext || m.prepared || m.json != null) finish(recycle, { ext: m.ext, prepared: m.prepared, json: m.json, status: m.status, ms, timedOut: false });
+        else finish(true, { ext: failed('internal', `extraction thread error: ${m.error}`), ms, timedOut: false });
       };
       const onErr = (e: Error) => finish(true, { ext: failed('internal', `extraction thread crashed: ${e.message}`), ms: Date.now() - t0, timedOut: false });
       const onExit = (code: number) => onErr(new Error(`thread exited with code ${code}`));
@@ -201,9 +292,9 @@ export class ExtractPool {
       slot.worker.on('message', onMsg);
       slot.worker.on('error', onErr);
       slot.worker.on('exit', onExit);
+      const msg = { id, bytes, ref: tref, prepare: output === 'prepare', ...(typeof output === 'object' ? { json: output.json } : {}) };
       // Only a buffer the view covers whole can move (never a slice of Node's shared Buffer pool).
-      const movable = transfer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      slot.worker.postMessage({ id, bytes, ref: tref, prepare }, movable ? [bytes.buffer as ArrayBuffer] : []);
+      slot.worker.postMessage(msg, movable ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
 
@@ -214,4 +305,20 @@ export class ExtractPool {
     for (const w of this.waiters.splice(0)) w();
     await Promise.all(all.map((s) => s.worker.terminate().catch(() => undefined)));
   }
+}
+
+/**
+ * A pool with the defaults of the queue workers: `threads` worker threads (default one per core, at most
+ * one per GiB of memory), `timeoutMs` per document (default 120 s). `threads: 0` extracts in this thread.
+ */
+export function createExtractPool(opts: { threads?: number; timeoutMs?: number; heapLimitMb?: number; recycleAfter?: number; recycleHeapMb?: number } = {}): ExtractPool {
+  const threads = opts.threads ?? defaultExtractThreads();
+  return new ExtractPool({
+    size: Math.max(1, threads),
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    mode: threads === 0 ? 'inline' : 'auto',
+    recycleAfter: opts.recycleAfter ?? 5000,
+    recycleHeapMb: opts.recycleHeapMb ?? 768,
+    heapLimitMb: opts.heapLimitMb,
+  });
 }
