@@ -15,7 +15,8 @@ import { availableParallelism, totalmem } from 'os';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
 import type { Extraction, Status } from '../model/extraction';
-import { extractBytes, failedExtraction, sha256, type SourceRef } from '../pipeline/extract';
+import { createHash } from 'crypto';
+import type { SourceRef } from '../pipeline/extract';
 import { prepareExtraction, type PreparedExtraction } from '../store/prepare';
 
 export interface ExtractOutcome {
@@ -31,6 +32,13 @@ export interface PreparedOutcome {
   ms: number;
   timedOut: boolean;
 }
+
+/**
+ * The pipeline (all the readers: ~0.3 s to load) is loaded in this thread only when it is needed here:
+ * inline mode, or a failure record (timeout, crash). A pool of threads keeps the main thread light.
+ */
+const pipeline = () => require('../pipeline/extract') as typeof import('../pipeline/extract');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** The result already serialised as JSON (one line of `nianbao extract`): made in the thread. */
 export interface JsonOutcome {
@@ -240,7 +248,7 @@ export class ExtractPool {
     const size = bytes.length;
     const tref: SourceRef = sha ? { ...ref, sha256: sha } : ref;
     const failed = (code: 'timeout' | 'internal', message: string) =>
-      failedExtraction({ sha256: (sha ??= sha256(bytes)), format: 'unknown', bytes: size, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) }, code, message);
+      pipeline().failedExtraction({ sha256: (sha ??= sha256(bytes)), format: 'unknown', bytes: size, ...(ref.uri ? { uri: ref.uri } : {}), ...(ref.path ? { path: ref.path } : {}) }, code, message);
     const timeoutExt = () => failed('timeout', `extraction took longer than ${this.opts.timeoutMs} ms`);
     if (this.mode === 'inline') {
       const t0 = Date.now();
@@ -248,7 +256,7 @@ export class ExtractPool {
       const limit = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.opts.timeoutMs)));
       this.inlineRunning++;
       this.peakBusy = Math.max(this.peakBusy, this.inlineRunning);
-      const ext = await Promise.race([extractBytes(bytes, tref).catch((e) => failed('internal', `extraction error: ${(e as Error)?.stack ?? e}`)), limit]).finally(() => this.inlineRunning--);
+      const ext = await Promise.race([pipeline().extractBytes(bytes, tref).catch((e) => failed('internal', `extraction error: ${(e as Error)?.stack ?? e}`)), limit]).finally(() => this.inlineRunning--);
       clearTimeout(timer);
       this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
       const ms = Date.now() - t0;

@@ -6,7 +6,6 @@
  */
 import { createWriteStream, promises as fs, type WriteStream } from 'fs';
 import { join, resolve } from 'path';
-import { failedExtraction, sha256 } from '../../pipeline/extract';
 import type { Extraction, Status } from '../../model/extraction';
 import { createExtractPool, defaultExtractThreads, type ExtractPool } from '../../pool/extract-pool';
 import { mapOrdered } from '../../pool/ordered';
@@ -28,6 +27,8 @@ Options:
                    0: in this thread, where the time limit can only stop a document between steps)
   --timeout S      time limit per document in seconds (default 120, or NIANBAO_EXTRACT_TIMEOUT_MS):
                    a document over it is stopped and written as failed with error code "timeout"
+  --heap-mb N      heap limit of each thread in MB (default: Node's): a document that needs more
+                   is written as failed ("internal", out of memory); its thread is replaced
   --pretty         indent the JSON (one object per input, not JSON Lines)
   --max-bytes N    refuse inputs larger than N bytes (default 104857600)
   --allow-private  let URLs resolve to loopback/private addresses (local testing)
@@ -42,6 +43,7 @@ interface Options {
   out?: string;
   jobs: number;
   timeoutMs: number;
+  heapMb?: number;
   pretty: boolean;
   quiet: boolean;
   maxBytes: number;
@@ -68,6 +70,10 @@ function parse(argv: string[]): Options | string {
       const n = Number(argv[++i]);
       if (!Number.isFinite(n) || n <= 0) return '--timeout needs a positive number of seconds';
       o.timeoutMs = Math.max(1, Math.round(n * 1000));
+    } else if (a === '--heap-mb') {
+      const n = Number(argv[++i]);
+      if (!Number.isFinite(n) || n < 16) return '--heap-mb needs a number of megabytes (at least 16)';
+      o.heapMb = n;
     } else if (a === '--pretty') o.pretty = true;
     else if (a === '--quiet' || a === '-q') o.quiet = true;
     else if (a === '--allow-private') o.allowPrivate = true;
@@ -81,6 +87,11 @@ function parse(argv: string[]): Options | string {
   if (!o.inputs.length) return 'no input given';
   return o;
 }
+
+/** A failure record without loading the readers in this thread (the pool's threads have them). */
+const failedExtraction: typeof import('../../pipeline/extract').failedExtraction = (...a) =>
+  (require('../../pipeline/extract') as typeof import('../../pipeline/extract')).failedExtraction(...a);
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
@@ -141,7 +152,7 @@ async function extractOne(input: string, o: Options, pool: ExtractPool): Promise
     bytes = await fs.readFile(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return done(failedExtraction({ path: input, sha256: sha256(Buffer.alloc(0)), format: 'unknown' }, 'unreadable', `cannot read ${input}: ${err.code ?? err.message}`), indent);
+    return done(failedExtraction({ path: input, sha256: EMPTY_SHA256, format: 'unknown' }, 'unreadable', `cannot read ${input}: ${err.code ?? err.message}`), indent);
   }
   // (the buffer moves to the thread: nothing here uses it afterwards)
   return pool.runJson(bytes, { path: input }, { indent, transfer: true });
@@ -149,8 +160,10 @@ async function extractOne(input: string, o: Options, pool: ExtractPool): Promise
 
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((res, rej) => {
-    if (stream.write(text)) res();
-    else stream.once('drain', res).once('error', rej);
+    if (stream.write(text)) return res();
+    const drained = () => (stream.off('error', failed), res());
+    const failed = (e: Error) => (stream.off('drain', drained), rej(e));
+    stream.once('drain', drained).once('error', failed);
   });
 }
 
@@ -167,7 +180,7 @@ export async function run(argv: string[]): Promise<number> {
   const counts = { ok: 0, flagged: 0, failed: 0 };
   // no more threads than inputs (a thread costs a few hundred ms to load the readers)
   const threads = o.jobs === 0 ? 0 : Math.min(o.jobs, Math.max(1, inputs.length));
-  const pool = createExtractPool({ threads, timeoutMs: o.timeoutMs });
+  const pool = createExtractPool({ threads, timeoutMs: o.timeoutMs, heapLimitMb: o.heapMb });
   let stats;
   try {
     // Each thread has one document read ahead; later results wait at most `window` deep behind a slow one.
