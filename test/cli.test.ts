@@ -110,6 +110,10 @@ describe('extract with a pool of threads', () => {
       const r = run(['extract', '--jobs', String(jobs), d]);
       expect(r.status).toBe(0);
       expect(r.stderr).toContain(jobs ? `up to ${jobs} thread(s) at once` : 'in this thread');
+      // documents read and not yet written: at most 2 per thread running, 32 waiting behind the slow one
+      const held = Number(/peak (\d+) in flight/.exec(r.stderr)?.[1]);
+      expect(held).toBeGreaterThanOrEqual(jobs ? jobs : 1);
+      expect(held).toBeLessThanOrEqual(32);
       return r.stdout;
     });
     const got = lines(outs[0]);
