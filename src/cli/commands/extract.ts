@@ -176,6 +176,13 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const inputs = await expand(o.inputs);
   const out: NodeJS.WritableStream | WriteStream = o.out ? createWriteStream(o.out) : process.stdout;
+  // `nianbao extract dir | head`: the reader has gone, so stop as a pipeline's writer would (no error)
+  if (!o.out) {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   const progress = new Progress(inputs.length, 'extract');
   const counts = { ok: 0, flagged: 0, failed: 0 };
   // no more threads than inputs (a thread costs a few hundred ms to load the readers)
