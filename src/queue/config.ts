@@ -1,7 +1,7 @@
 /**
  * Queue and worker configuration, from the environment (see docs/queue.md for the full list).
  */
-import { availableParallelism, totalmem } from 'os';
+import { defaultExtractThreads } from '../pool/extract-pool';
 import { PIPELINE_VERSION } from '../pipeline/extract';
 
 export interface QueueConfig {
@@ -62,15 +62,7 @@ export interface QueueConfig {
 const int = (v: string | undefined, d: number) => (v != null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
 const bool = (v: string | undefined, d: boolean) => (v == null || v === '' ? d : /^(1|true|yes|on)$/i.test(v));
 
-/**
- * Extraction threads when not configured: one per core (one worker process per machine with a thread per
- * core is the cheapest shape: what is per process is paid once, and its writes share transactions), but no
- * more than one per GiB of memory (a thread's heap may grow to NIANBAO_EXTRACT_RECYCLE_MB before it is
- * recycled).
- */
-export function defaultExtractThreads(cores = availableParallelism(), memBytes = totalmem()): number {
-  return Math.max(1, Math.min(cores, Math.floor(memBytes / 2 ** 30)));
-}
+export { defaultExtractThreads } from '../pool/extract-pool';
 
 /** Extract jobs a worker process runs at once (see QueueConfig.extract.jobs). */
 export function extractJobs(cfg: QueueConfig): number {

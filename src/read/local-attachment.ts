@@ -109,13 +109,14 @@ export async function localAttachment(pagePath: string, bytes: Uint8Array, opts:
 export async function extractLocalAttachment(
   pagePath: string,
   bytes: Uint8Array,
-  opts: { root?: string; maxBytes?: number } = {},
+  opts: { root?: string; maxBytes?: number; extract?: (bytes: Uint8Array, ref: { path: string }) => Promise<Extraction> } = {},
 ): Promise<Extraction | null> {
   const r = await localAttachment(pagePath, bytes, opts);
   if (!r.attachment) return null;
   // the attachment named as the page is (relative to the same working directory when the page was)
   const shown = isAbsolute(pagePath) ? r.attachment.path : relative(process.cwd(), r.attachment.path) || r.attachment.path;
-  const x = await extractBytes(r.attachment.bytes, { path: shown });
-  x.source.page = { path: pagePath, sha256: sha256(bytes), bytes: bytes.length };
+  const pageSha = sha256(bytes);
+  const x = await (opts.extract ?? extractBytes)(r.attachment.bytes, { path: shown });
+  x.source.page = { path: pagePath, sha256: pageSha, bytes: bytes.length };
   return x;
 }
