@@ -1,0 +1,46 @@
+/**
+ * Is a link title an annual report's title? And which year does it report on?
+ * 政府信息公开工作年度报告 titles vary (年报, 年度报告, 工作报告, 政务公开…), and a column page also lists
+ * things that mention them without being one: the 指南, rules, notices about the report, interpretations.
+ */
+
+/** Words of a report title. */
+const REPORT_RE = /(信息公开|政务公开|政府公开|依申请公开).{0,12}(年度报告|年报|工作报告|情况报告)|(年度报告|年报)$|年度.{0,4}(信息公开|政务公开).{0,6}报告/;
+/** Titles that mention the report but are something else (a guide, a rule, a notice, a reading of it). */
+const NOT_REPORT_RE = /指南|目录|制度|规定|办法|细则|通知|通告|公告|意见|解读|答记者问|图解|问答|会议|培训|部署|要点|方案|计划|申请表|流程|编制|撰写|发布会|考核|评估|督查|检查/;
+
+const CN_DIGIT: Record<string, string> = { 〇: '0', 零: '0', 一: '1', 二: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9', '○': '0', Ｏ: '0', O: '0' };
+
+/** Full-width digits and spaces to ASCII; whitespace removed (titles are often letter-spaced). */
+export function normalizeTitle(s: string): string {
+  return s
+    .replace(/[\uFF10-\uFF19]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/[\s\u3000\u00a0]+/g, '')
+    .replace(/[.…]{2,}$|…$/, '');
+}
+
+export function isReportTitle(title: string): boolean {
+  const t = normalizeTitle(title);
+  if (t.length < 6 || t.length > 120) return false;
+  if (NOT_REPORT_RE.test(t)) return false;
+  if (REPORT_RE.test(t)) return true;
+  // a title the listing cut short (…政府信息公开工作年…): the disclosure words and a year are enough; a
+  // wrong guess costs one fetch and a recorded not_annual_report failure, a missed report is lost
+  return /(\.{2,}|…)\s*$/.test(title.trim()) && /(信息公开|政务公开)/.test(t) && titleYear(t) != null;
+}
+
+/**
+ * The year a title reports on: 2022年度 / 2022年 / 二〇二二年 right before the report words, else the only
+ * plausible year in the title. Null when absent or ambiguous (two different years, neither before 年度/年).
+ */
+export function titleYear(title: string, now = new Date()): number | null {
+  const t = normalizeTitle(title).replace(/[〇零一二三四五六七八九○ＯO]{4}(?=年)/g, (m) => [...m].map((c) => CN_DIGIT[c] ?? c).join(''));
+  const max = now.getUTCFullYear() + 1;
+  const ok = (y: number) => y >= 2000 && y <= max;
+  const before = [...t.matchAll(/(20\d{2})\s*年(度)?/g)].map((m) => Number(m[1])).filter(ok);
+  const distinct = [...new Set(before)];
+  if (distinct.length === 1) return distinct[0];
+  if (distinct.length > 1) return null;
+  const bare = [...new Set([...t.matchAll(/(?<!\d)(20\d{2})(?!\d)/g)].map((m) => Number(m[1])).filter(ok))];
+  return bare.length === 1 ? bare[0] : null;
+}

@@ -1,0 +1,114 @@
+/**
+ * The listing recogniser and the column crawl on randomised columns (test/discover/column-gen.ts): every
+ * listed report found with its title's year, nothing from the chrome, non-reports listed but not taken as
+ * reports, off-site items never fetched, each listing page fetched once and nothing else.
+ * Tuning seeds 1..N; DISCOVER_SEED (e.g. 7919) runs N columns from a held-out base instead.
+ */
+import { crawlColumn } from '../src/discover/crawl';
+import { recogniseListing } from '../src/discover/listing';
+import { isReportTitle, titleYear } from '../src/discover/titles';
+import { inColumn, pageKey, sameSite, siteOf } from '../src/discover/site';
+import { makeColumn, type ColumnSite } from './discover/column-gen';
+
+const N = Number(process.env.DISCOVER_N ?? 200);
+const BASE = Number(process.env.DISCOVER_SEED ?? 1);
+
+async function crawlSite(site: ColumnSite) {
+  const fetched: string[] = [];
+  const byKey = new Map([...site.pages].map(([u, h]) => [pageKey(new URL(u)), h]));
+  const res = await crawlColumn(site.columnUrl, async (url) => {
+    fetched.push(url);
+    const html = byKey.get(pageKey(new URL(url)));
+    if (html == null) throw Object.assign(new Error(`404 ${url}`), { code: 'http_error' });
+    return { finalUrl: url, html };
+  });
+  return { res, fetched };
+}
+
+describe('report titles', () => {
+  it.each([
+    ['某某县人民政府2022年政府信息公开工作年度报告', true, 2022],
+    ['2021年度某某市教育局政府信息公开工作年度报告', true, 2021],
+    ['某某镇政府信息公开年报（2020年）', true, 2020],
+    ['二〇二三年政府信息公开工作年度报告', true, 2023],
+    ['某 某 县 2 0 2 2 年 政 府 信 息 公 开 工 作 年 度 报 告', true, 2022],
+    ['某某县人民政府2022年政府信息公开工作年...', true, 2022],
+    ['某某县政府信息公开指南', false, null],
+    ['关于做好2022年政府信息公开工作年度报告编制工作的通知', false, 2022],
+    ['2021年政府信息公开工作年度报告解读', false, 2021],
+    ['某某县2022年政务公开工作要点', false, 2022],
+  ])('%s', (t, report, year) => {
+    expect(isReportTitle(t)).toBe(report);
+    expect(titleYear(t)).toBe(year);
+  });
+
+  it('a year printed twice differently is no hint', () => {
+    expect(titleYear('某某县2021年政府信息公开工作年度报告（2022年修订）')).toBeNull();
+  });
+});
+
+describe('site and column scope', () => {
+  it('sibling hosts of one government domain are one site; addresses are per port', () => {
+    expect(siteOf('www.mouxian.gov.cn')).toBe('mouxian.gov.cn');
+    expect(sameSite(new URL('http://www.mouxian.gov.cn/a/'), new URL('http://xxgk.mouxian.gov.cn/f.pdf'))).toBe(true);
+    expect(sameSite(new URL('http://www.mouxian.gov.cn/a/'), new URL('http://www.gov.cn/'))).toBe(false);
+    expect(sameSite(new URL('http://127.0.0.1:8080/a/'), new URL('http://127.0.0.1:8081/a/'))).toBe(false);
+  });
+  it('pages of a column are files in its directory or the same path with another query', () => {
+    const c = new URL('http://x.gov.cn/zwgk/ndbg/index.html');
+    expect(inColumn(c, new URL('http://x.gov.cn/zwgk/ndbg/index_2.html'))).toBe(true);
+    expect(inColumn(c, new URL('http://x.gov.cn/zwgk/ndbg/index.html?page=3'))).toBe(true);
+    expect(inColumn(c, new URL('http://x.gov.cn/zwgk/other/index_2.html'))).toBe(false);
+    expect(inColumn(c, new URL('http://x.gov.cn/zwgk/ndbg/2023/index_2.html'))).toBe(false);
+    expect(pageKey(c)).toBe('http://x.gov.cn/zwgk/ndbg/');
+  });
+});
+
+describe('a page that is not a listing', () => {
+  it('a wrapper page (one report link, no dated rows) and a report page are not listings', () => {
+    const wrapper = `<html><body><div class="nav"><a href="/">首页</a></div><h1>某某县2022年政府信息公开工作年度报告</h1><p>发布日期：2023-01-20</p>
+      <p>附件：<a href="/f/1.pdf">某某县2022年政府信息公开工作年度报告.pdf</a></p><p><a href="/g.doc">政府信息公开指南.doc</a></p></body></html>`;
+    expect(recogniseListing(wrapper, 'http://x.gov.cn/art/1.html').listing).toBe(false);
+    const report = `<html><body><h1>某某县2022年政府信息公开工作年度报告</h1><p>一、总体情况</p><table><tr><td>行政许可</td><td>3</td></tr></table></body></html>`;
+    expect(recogniseListing(report, 'http://x.gov.cn/art/2.html').listing).toBe(false);
+  });
+});
+
+describe(`randomised columns (seeds ${BASE}..${BASE + N - 1})`, () => {
+  it('every report found, nothing else taken, each page fetched once', async () => {
+    const problems: string[] = [];
+    let reports = 0;
+    let found = 0;
+    let wrongYear = 0;
+    const byLayout: Record<string, [number, number]> = {};
+    for (let seed = BASE; seed < BASE + N; seed++) {
+      const site = makeColumn(seed);
+      const { res, fetched } = await crawlSite(site);
+      const tag = `seed ${seed} (${site.layout}/${site.pager}, ${site.listingPages.length} pages)`;
+      const got = new Map(res.items.filter((i) => i.report && !i.offSite).map((i) => [i.url, i.yearHint]));
+      const stat = (byLayout[`${site.layout}/${site.pager}`] ??= [0, 0]);
+      stat[0]++;
+      let ok = res.listing;
+      for (const [u, y] of site.reports) {
+        reports++;
+        if (!got.has(u)) { problems.push(`${tag}: missed ${u}`); ok = false; continue; }
+        found++;
+        if (got.get(u) !== y) { wrongYear++; problems.push(`${tag}: ${u} year ${got.get(u)} ≠ ${y}`); ok = false; }
+      }
+      for (const u of got.keys()) if (!site.reports.has(u)) { problems.push(`${tag}: took ${u} as a report`); ok = false; }
+      for (const it of res.items) {
+        if (site.chrome.has(it.url)) { problems.push(`${tag}: chrome item ${it.url}`); ok = false; }
+        if (site.offSite.has(it.url) && !it.offSite) { problems.push(`${tag}: off-site ${it.url} not marked`); ok = false; }
+      }
+      const keys = fetched.map((u) => pageKey(new URL(u)));
+      if (new Set(keys).size !== keys.length) { problems.push(`${tag}: a page fetched twice`); ok = false; }
+      const listing = new Set(site.listingPages.map((u) => pageKey(new URL(u))));
+      for (const k of keys) if (!listing.has(k)) { problems.push(`${tag}: fetched ${k}, not a page of the column`); ok = false; }
+      for (const k of listing) if (!keys.includes(k)) { problems.push(`${tag}: page ${k} not reached`); ok = false; }
+      if (ok) stat[1]++;
+    }
+    // eslint-disable-next-line no-console
+    if (process.env.DISCOVER_REPORT) console.log(JSON.stringify({ base: BASE, n: N, reports, found, wrongYear, columnsOk: Object.values(byLayout).reduce((s, v) => s + v[1], 0), byLayout, problems: problems.slice(0, 30) }, null, 1));
+    expect(problems).toEqual([]);
+  });
+});
