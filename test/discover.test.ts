@@ -10,7 +10,7 @@ import { isReportTitle, titleYear } from '../src/discover/titles';
 import { inColumn, pageKey, sameSite, siteOf } from '../src/discover/site';
 import { makeColumn, type ColumnSite } from './discover/column-gen';
 
-const N = Number(process.env.DISCOVER_N ?? 200);
+const N = Number(process.env.DISCOVER_N ?? 120);
 const BASE = Number(process.env.DISCOVER_SEED ?? 1);
 
 async function crawlSite(site: ColumnSite) {
@@ -84,7 +84,7 @@ describe(`randomised columns (seeds ${BASE}..${BASE + N - 1})`, () => {
     for (let seed = BASE; seed < BASE + N; seed++) {
       const site = makeColumn(seed);
       const { res, fetched } = await crawlSite(site);
-      const tag = `seed ${seed} (${site.layout}/${site.pager}, ${site.listingPages.length} pages)`;
+      const tag = `seed ${seed} (${site.layout}/${site.pager}${site.undated ? '/undated' : ''}, ${site.listingPages.length} pages)`;
       const got = new Map(res.items.filter((i) => i.report && !i.offSite).map((i) => [i.url, i.yearHint]));
       const stat = (byLayout[`${site.layout}/${site.pager}`] ??= [0, 0]);
       stat[0]++;

@@ -182,7 +182,8 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
   let bestScore = 0;
   if (!best.length) {
     for (const g of groups.values()) {
-      const score = g.reduce((s, r) => s + (r.report ? (r.date ? 3 : 1) : r.date ? 0.5 : 0), 0);
+      // (ties go to the longer list: a column's rows outnumber a sidebar's)
+      const score = g.reduce((s, r) => s + (r.report ? (r.date ? 3 : 1) : r.date ? 0.5 : 0), 0) + g.length * 0.01;
       if (score > bestScore) {
         best = g;
         bestScore = score;
@@ -191,8 +192,14 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
   }
   const reports = best.filter((r) => r.report).length;
   const dated = best.filter((r) => r.date).length;
-  // two report rows, or one dated report row in a dated list (a column with a single report so far)
-  const listing = reports >= 2 || (reports === 1 && dated >= 1 && dated * 2 >= best.length) || (opts.group != null && best.length > 0);
+  // A dated list with a dated report row (a column may hold a single report so far), or an undated list
+  // with at least three report titles naming a year, a third of its rows or more. Two undated report links
+  // are an article page's "related reports" box, not a column (unless the page has a pager of its own:
+  // then it is a column's page); a menu's 政府信息公开年报 names no year.
+  const datedReports = best.filter((r) => r.report && r.date).length;
+  const yearReports = best.filter((r) => r.report && titleYear(r.title) != null).length;
+  const listing = (datedReports >= 1 && dated * 2 >= best.length) || (yearReports >= 3 && yearReports * 3 >= best.length)
+    || (yearReports >= 2 && pages.length > 0) || (opts.group != null && best.length > 0);
   if (!listing) {
     return { listing: false, reason: reports ? `one report link (${best.length} links in its group, ${dated} dated): not a listing` : 'no group of links with report titles', items: [], pages, group: null };
   }

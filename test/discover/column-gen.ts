@@ -26,6 +26,7 @@ export interface ColumnSite {
   offSite: Set<string>;
   layout: string;
   pager: string;
+  undated?: boolean;
 }
 
 const AGENCIES = ['某某县人民政府', '某某市教育局', '某某区卫生健康委员会', '某某镇人民政府', '某某县自然资源局', '某某市人民政府办公室', '某某街道办事处', '某某县财政局'];
@@ -78,7 +79,7 @@ function spaced(r: Rng, t: string): string {
 
 interface Row { href: string; title: string; date: string }
 
-function renderRows(r: Rng, layout: string, rows: Row[]): string {
+function renderRows(r: Rng, t: Rng, layout: string, rows: Row[]): string {
   const a = (x: Row) => {
     const cut = r.chance(0.25) && x.title.length > 18;
     const text = cut ? x.title.slice(0, 16) + r.pick(['...', '…']) : spaced(r, x.title);
@@ -86,18 +87,18 @@ function renderRows(r: Rng, layout: string, rows: Row[]): string {
   };
   switch (layout) {
     case 'ul':
-      return `<ul class="${r.pick(['list', 'news_list', 'xxgk-list clearfix', 'lb'])}">${rows.map((x) => `<li>${r.chance(0.5) ? '<i class="dot"></i>' : ''}${a(x)}<span class="${r.pick(['date', 'time', 'fr'])}">${x.date}</span></li>`).join('\n')}</ul>`;
+      return `<ul class="${t.pick(['list', 'news_list', 'xxgk-list clearfix', 'lb'])}">${rows.map((x) => `<li>${r.chance(0.5) ? '<i class="dot"></i>' : ''}${a(x)}<span class="${t.pick(['date', 'time', 'fr'])}">${x.date}</span></li>`).join('\n')}</ul>`;
     case 'ul-split':
       // TRS-style: rows in several lists of five, one per block
       return rows.reduce((acc, _x, i) => (i % 5 === 0 ? [...acc, rows.slice(i, i + 5)] : acc), [] as Row[][])
         .map((chunk) => `<ul class="list">${chunk.map((x) => `<li><span>${x.date}</span>${a(x)}</li>`).join('')}</ul><div class="line"></div>`).join('\n');
     case 'table':
-      return `<table class="${r.pick(['tb', 'list-table', ''])}" width="100%"><tr><th>标题</th><th>发布日期</th></tr>${rows.map((x, i) => `<tr class="${i % 2 ? 'odd' : 'even'}"><td>${i + 1}</td><td>${a(x)}</td><td>${x.date}</td></tr>`).join('\n')}</table>`;
+      return `<table class="${t.pick(['tb', 'list-table', ''])}" width="100%"><tr><th>标题</th><th>发布日期</th></tr>${rows.map((x, i) => `<tr class="${i % 2 ? 'odd' : 'even'}"><td>${i + 1}</td><td>${a(x)}</td><td>${x.date}</td></tr>`).join('\n')}</table>`;
     case 'div': {
-      const item = r.pick(['item', 'row', 'list-item', '']);
-      const [tit, rq] = r.pick([['tit', 'rq'], ['', ''], ['title', 'date']]);
+      const item = t.pick(['item', 'row', 'list-item', '']);
+      const [tit, rq] = t.pick([['tit', 'rq'], ['', ''], ['title', 'date']]);
       const cls = (c: string) => (c ? ` class="${c}"` : '');
-      return `<div class="${r.pick(['list-box', 'con_list', 'main-list'])}">${rows.map((x) => `<div${cls(item)}><div${cls(tit)}>${a(x)}</div><div${cls(rq)}>${x.date}</div></div>`).join('\n')}</div>`;
+      return `<div class="${t.pick(['list-box', 'con_list', 'main-list'])}">${rows.map((x) => `<div${cls(item)}><div${cls(tit)}>${a(x)}</div><div${cls(rq)}>${x.date}</div></div>`).join('\n')}</div>`;
     }
     case 'dl':
       return `<dl class="list">${rows.map((x) => `<dd>${a(x)} <em>${x.date}</em></dd>`).join('\n')}</dl>`;
@@ -106,23 +107,23 @@ function renderRows(r: Rng, layout: string, rows: Row[]): string {
   }
 }
 
-function chrome(r: Rng, origin: string, agency: string, year: number, site: ColumnSite, where: 'top' | 'side' | 'foot'): string {
+function chrome(r: Rng, t: Rng, origin: string, agency: string, year: number, site: ColumnSite, where: 'top' | 'side' | 'foot'): string {
   const link = (href: string, text: string) => {
     site.chrome.add(new URL(href, origin).toString());
     return `<a href="${href}">${text}</a>`;
   };
   if (where === 'top') {
-    return `<div class="${r.pick(['header', 'top'])}"><img src="/logo.png"><div class="search"><form action="/search"><input name="q"></form></div></div>
-<div class="${r.pick(['nav', 'menu', 'mainNav'])}">${link('/', '首页')}${link('/zwgk/', '政务公开')}${link('/zwgk/xxgkzn/', '政府信息公开指南')}${link('/zwgk/xxgkzd/', '政府信息公开制度')}${link('/zwgk/ndbg/', '政府信息公开年报')}${link('/hdjl/', '互动交流')}</div>
-<div class="${r.pick(['position', 'crumb', 'breadcrumb', 'location'])}">当前位置：${link('/', '首页')} &gt; ${link('/zwgk/', '政务公开')} &gt; 政府信息公开年度报告</div>`;
+    return `<div class="${t.pick(['header', 'top'])}"><img src="/logo.png"><div class="search"><form action="/search"><input name="q"></form></div></div>
+<div class="${t.pick(['nav', 'menu', 'mainNav'])}">${link('/', '首页')}${link('/zwgk/', '政务公开')}${link('/zwgk/xxgkzn/', '政府信息公开指南')}${link('/zwgk/xxgkzd/', '政府信息公开制度')}${link('/zwgk/ndbg/', '政府信息公开年报')}${link('/hdjl/', '互动交流')}</div>
+<div class="${t.pick(['position', 'crumb', 'breadcrumb', 'location'])}">当前位置：${link('/', '首页')} &gt; ${link('/zwgk/', '政务公开')} &gt; 政府信息公开年度报告</div>`;
   }
   if (where === 'side') {
     // a sidebar of other columns, and other agencies' reports (report-like titles outside the listing)
     const others = [0, 1].map((k) => link(`/other${k}/art_${r.int(100, 999)}.html`, `${r.pick(AGENCIES)}${year - k}年政府信息公开工作年度报告`));
-    return `<div class="${r.pick(['left', 'side', 'sidebar'])}"><h3>政务公开</h3><ul>${['政府信息公开指南', '政府信息公开制度', '法定主动公开内容', '政府信息公开年报'].map((t, i) => `<li>${link(`/zwgk/c${i}/`, t)}</li>`).join('')}</ul>
-<div class="${r.pick(['links', 'related', 'hot'])}"><h4>相关报告</h4><p>${others.join('</p><p>')}</p></div></div>`;
+    return `<div class="${t.pick(['left', 'side', 'sidebar'])}"><h3>政务公开</h3><ul>${['政府信息公开指南', '政府信息公开制度', '法定主动公开内容', '政府信息公开年报'].map((t, i) => `<li>${link(`/zwgk/c${i}/`, t)}</li>`).join('')}</ul>
+<div class="${t.pick(['links', 'related', 'hot'])}"><h4>相关报告</h4><p>${others.join('</p><p>')}</p></div></div>`;
   }
-  return `<div class="${r.pick(['footer', 'foot', 'bottom'])}"><p>${link('/about/', '关于我们')} | ${link('/sitemap/', '网站地图')} | ${link('http://www.gov.cn/', '中国政府网')}</p>
+  return `<div class="${t.pick(['footer', 'foot', 'bottom'])}"><p>${link('/about/', '关于我们')} | ${link('/sitemap/', '网站地图')} | ${link('http://www.gov.cn/', '中国政府网')}</p>
 <p>主办：${agency} ${link('https://beian.miit.gov.cn/', '某ICP备12345678号-1')} 政府网站标识码：1234567890 ${link('http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11', '某公网安备 11010502030000号')}</p></div>`;
 }
 
@@ -136,6 +137,9 @@ export function makeColumn(seed: number, origin = 'http://www.mouxian.gov.cn', o
   const layout = r.pick(LAYOUTS);
   const pager = r.pick(PAGERS);
   const nPages = opts.nPages ?? r.int(1, 4);
+  // some CMSs print no dates at all
+  const undated = r.chance(0.12);
+  const sidebar = r.chance(0.7);
   const perPage = opts.perPage ?? r.int(4, 12);
   const dir = r.pick(['/zwgk/ndbg/', '/xxgk/zfxxgknb/', '/col/col12345/', '/zfxxgk/fdzdgknr/ndbg/']);
   const first = r.pick(['index.html', 'index.shtml', '']);
@@ -147,7 +151,7 @@ export function makeColumn(seed: number, origin = 'http://www.mouxian.gov.cn', o
     return new URL(`${dir}index_${i}.${ext}`, origin).toString();
   };
   const site: ColumnSite = {
-    seed, columnUrl, pages: new Map(), listingPages: [], reports: new Map(), nonReports: new Set(), chrome: new Set(), offSite: new Set(), layout, pager,
+    seed, columnUrl, pages: new Map(), listingPages: [], reports: new Map(), nonReports: new Set(), chrome: new Set(), offSite: new Set(), layout, pager, undated,
   };
   let year = 2025;
   let artId = r.int(1000, 9000);
@@ -173,17 +177,20 @@ export function makeColumn(seed: number, origin = 'http://www.mouxian.gov.cn', o
         rows.push({ href, title: nonReportTitle(r, agency, y), date: date(r, y) });
       }
     }
-    const pagerHtml = renderPager(r, pager, p, nPages, pageUrl, ext);
+    if (undated) for (const x of rows) x.date = '';
+    // one CMS template for every page of the column: its class names come from a generator restarted per page
+    const t = new Rng(seed * 31 + 5);
+    const pagerHtml = renderPager(r, t, pager, p, nPages, pageUrl, ext);
     const html = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>政府信息公开年度报告_${agency}</title>
 <script>var _hmt = _hmt || []; function createPageHTML(){}</script></head><body>
-${chrome(r, origin, agency, year, site, 'top')}
-<div class="${r.pick(['main', 'container', 'w1200 clearfix'])}">
-${r.chance(0.7) ? chrome(r, origin, agency, 2024, site, 'side') : ''}
-<div class="${r.pick(['right', 'list-right', 'main-content', 'con'])}"><div class="${r.pick(['title', 'lm-title', 'bt'])}"><span>政府信息公开年度报告</span></div>
-${renderRows(r, layout, rows)}
+${chrome(r, t, origin, agency, year, site, 'top')}
+<div class="${t.pick(['main', 'container', 'w1200 clearfix'])}">
+${sidebar ? chrome(r, t, origin, agency, 2024, site, 'side') : ''}
+<div class="${t.pick(['right', 'list-right', 'main-content', 'con'])}"><div class="${t.pick(['title', 'lm-title', 'bt'])}"><span>政府信息公开年度报告</span></div>
+${renderRows(r, t, layout, rows)}
 ${pagerHtml}
 </div></div>
-${chrome(r, origin, agency, year, site, 'foot')}
+${chrome(r, t, origin, agency, year, site, 'foot')}
 </body></html>`;
     const u = pageUrl(p);
     site.pages.set(u, html);
@@ -192,9 +199,9 @@ ${chrome(r, origin, agency, year, site, 'foot')}
   return site;
 }
 
-function renderPager(r: Rng, pager: string, p: number, n: number, pageUrl: (i: number) => string, ext: string): string {
+function renderPager(r: Rng, t: Rng, pager: string, p: number, n: number, pageUrl: (i: number) => string, ext: string): string {
   const rel = (i: number) => (r.chance(0.5) ? pageUrl(i) : new URL(pageUrl(i)).pathname.replace(/^.*\//, '') + new URL(pageUrl(i)).search);
-  const wrap = (inner: string) => `<div class="${r.pick(['page', 'pages', 'pagination', 'fy', 'page_div'])}">${inner}</div>`;
+  const wrap = (inner: string) => `<div class="${t.pick(['page', 'pages', 'pagination', 'fy', 'page_div'])}">${inner}</div>`;
   if (n === 1 && pager !== 'script') return wrap(`共1页 <span>首页</span> <span>上一页</span> <span>下一页</span> <span>尾页</span>`);
   switch (pager) {
     case 'next':
