@@ -11,6 +11,8 @@ import type { AddressInfo } from 'net';
 import { openStore, type Store } from '../src/store';
 import { queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
 import { enqueueColumns } from '../src/queue/discover';
+import { openQueues } from '../src/queue/queues';
+import { ingest } from '../src/queue/ingest';
 import { columnCounts, getColumn } from '../src/store/columns';
 import { startWorkers, type RunningWorkers } from '../workers';
 import { DATABASE_URL, REDIS_URL, dropRedisPrefix, dropSchema, tempDir, uniqueName } from './helpers/services';
@@ -211,5 +213,24 @@ describe('ingest --discover through the real workers', () => {
     expect(c.error?.code).toBe('not_a_listing');
     const n = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM sources');
     expect(Number(n[0].n)).toBe(8);
+  });
+
+  it('a column ingested without --discover fails as a listing, instead of yielding one of its reports', async () => {
+    const queues = openQueues(cfg);
+    try {
+      const url = `${site.url}/zwgk/ndbg/index.html`;
+      await ingest(store, queues, cfg, [{ url }], { batch: 'plain' });
+      const t0 = Date.now();
+      let s = await store.getSourceByUrl(url);
+      while (s && (s.status === 'queued' || s.status === 'fetched') && Date.now() - t0 < 20000) {
+        await new Promise((r) => setTimeout(r, 150));
+        s = await store.getSourceByUrl(url);
+      }
+      expect(s).toMatchObject({ status: 'failed', error: { stage: 'fetch', code: 'listing_page' } });
+      expect(s?.error?.message).toMatch(/--discover/);
+      expect(s?.sha256).toBeNull();
+    } finally {
+      await queues.close();
+    }
   });
 });

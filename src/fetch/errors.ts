@@ -9,6 +9,7 @@ export type FetchErrorCode =
   | 'too_large'          // Content-Length or streamed body over the size limit
   | 'too_many_redirects'
   | 'http_error'         // a non-2xx final status (see httpStatus)
+  | 'listing_page'       // a column's listing of reports, not one report (ingest it with --discover)
   | 'empty_body';
 
 export class FetchError extends Error {

@@ -13,6 +13,14 @@ import { checkHost, safeLookup } from './safety';
 import { RobotsCache } from './robots';
 import { MemoryHostLimiter, type HostLimiter } from './limiter';
 import { decodeHtml, findAttachment, looksLikeHtml } from './wrapper';
+import { recogniseListing } from '../discover/listing';
+
+/** The number of listed reports when the page is a listing and the attachment is one of its rows, else 0. */
+function listingOfAttachment(html: string, pageUrl: string, attachment: string): number {
+  const l = recogniseListing(html, pageUrl);
+  if (!l.listing || !l.items.some((i) => i.url === attachment)) return 0;
+  return l.items.filter((i) => i.report).length;
+}
 
 export { FetchError, isFetchError, retryableStatus, type FetchErrorCode } from './errors';
 export { blockedReason, checkHost } from './safety';
@@ -226,8 +234,12 @@ export async function fetchDocument(url: string, opts: FetchOptions = {}): Promi
   let wrapperUrl: string | null = null;
   const redirects = [...first.redirects];
   if ((opts.followWrapper ?? true) && looksLikeHtml(first.bytes, first.contentType)) {
-    const w = findAttachment(decodeHtml(first.bytes, first.contentType), first.finalUrl);
+    const html = decodeHtml(first.bytes, first.contentType);
+    const w = findAttachment(html, first.finalUrl);
     if (w.attachment) {
+      // A column's listing links its reports as attachments too: one of them is not this URL's report.
+      const l = listingOfAttachment(html, first.finalUrl, w.attachment);
+      if (l) throw new FetchError('listing_page', `${first.finalUrl}: a listing of ${l} reports, not one report (ingest it with --discover)`);
       attachmentUrl = w.attachment;
       wrapperUrl = first.finalUrl;
       redirects.push(w.attachment);

@@ -3,6 +3,7 @@ import { openStore } from '../../store';
 import { queueConfigFromEnv } from '../../queue/config';
 import { openQueues, queueCounts } from '../../queue/queues';
 import { columnCounts } from '../../store/columns';
+import { openDiscoverQueue } from '../../queue/discover';
 import { columnLine } from './ingest';
 
 export const summary = 'show sources, extractions and queue jobs by stage and status, and throughput';
@@ -25,10 +26,11 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = queueConfigFromEnv();
   const store = await openStore();
   const queues = noQueue ? null : openQueues(cfg);
+  const discoverQueue = noQueue ? null : openDiscoverQueue(cfg);
   try {
     for (;;) {
       const c = await store.counts(cfg.pipeline, batch);
-      const q = queues ? await queueCounts(queues) : null;
+      const q = queues ? { ...(await queueCounts(queues)), discover: await (discoverQueue as NonNullable<typeof discoverQueue>).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed') } : null;
       const columns = await columnCounts(store, cfg.pipeline, { batch });
       if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, ...c, queues: q, columns }) + '\n');
       else {
@@ -43,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
         if (f.length) lines.push(`failures     ${f.map(([k, n]) => `${k} ${n}`).join(', ')}`);
         if (q) {
           const fmt = (x: Record<string, number>) => `${x.waiting + (x.prioritized ?? 0)} waiting, ${x.active} active, ${x.delayed} delayed, ${x.failed} failed`;
-          lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`);
+          lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`, `queue discover ${fmt(q.discover)}`);
         }
         const shown = columns.slice(0, 30);
         lines.push(...shown.map(columnLine));
@@ -55,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   } finally {
     await queues?.close();
+    await discoverQueue?.close();
     await store.close();
   }
 }
