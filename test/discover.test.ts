@@ -33,6 +33,8 @@ describe('report titles', () => {
     ['二〇二三年政府信息公开工作年度报告', true, 2023],
     ['某 某 县 2 0 2 2 年 政 府 信 息 公 开 工 作 年 度 报 告', true, 2022],
     ['某某县人民政府2022年政府信息公开工作年...', true, 2022],
+    ['某某局关于2021年度政府信息公开工作情况的报告', true, 2021],
+    ['政府信息公开工作年度报告（2020年度）', true, 2020],
     ['某某县政府信息公开指南', false, null],
     ['关于做好2022年政府信息公开工作年度报告编制工作的通知', false, 2022],
     ['2021年政府信息公开工作年度报告解读', false, 2021],
@@ -110,5 +112,69 @@ describe(`randomised columns (seeds ${BASE}..${BASE + N - 1})`, () => {
     // eslint-disable-next-line no-console
     if (process.env.DISCOVER_REPORT) console.log(JSON.stringify({ base: BASE, n: N, reports, found, wrongYear, columnsOk: Object.values(byLayout).reduce((s, v) => s + v[1], 0), byLayout, problems: problems.slice(0, 30) }, null, 1));
     expect(problems).toEqual([]);
+  });
+});
+
+describe('crawl bounds and broken pages', () => {
+  // a column of four pages, each linking every other (numbers pager) or the next (next pager)
+  const four = (pager: 'numbers' | 'next') => {
+    for (let seed = 1; ; seed++) {
+      const s = makeColumn(seed, undefined, { nPages: 4, perPage: 5 });
+      if (s.pager === pager) return s;
+    }
+  };
+  const fetcher = (site: ColumnSite, fail: Set<string> = new Set()) => {
+    const byKey = new Map([...site.pages].map(([u, h]) => [pageKey(new URL(u)), h]));
+    const fetched: string[] = [];
+    return {
+      fetched,
+      fetch: async (url: string) => {
+        fetched.push(url);
+        const k = pageKey(new URL(url));
+        if (fail.has(k) || !byKey.has(k)) throw Object.assign(new Error(`HTTP 500 ${url}`), { code: 'http_error' });
+        return { finalUrl: url, html: byKey.get(k) as string };
+      },
+    };
+  };
+
+  it('stops at maxPages and says which pages it left out', async () => {
+    const site = four('numbers');
+    const f = fetcher(site);
+    const res = await crawlColumn(site.columnUrl, f.fetch, { maxPages: 2 });
+    expect(f.fetched).toHaveLength(2);
+    expect(res.notFollowed).toHaveLength(2);
+  });
+
+  it('stops at maxDepth along a 下一页 chain', async () => {
+    const site = four('next');
+    const f = fetcher(site);
+    const res = await crawlColumn(site.columnUrl, f.fetch, { maxDepth: 1 });
+    // page 1, then what it links (next and last page), not what they link
+    expect(f.fetched.length).toBeLessThan(4);
+    expect(res.notFollowed.length).toBeGreaterThan(0);
+  });
+
+  it('a later page that fails is recorded and the rest still crawled; a first page that fails throws', async () => {
+    const site = four('numbers');
+    const bad = pageKey(new URL(site.listingPages[1]));
+    const f = fetcher(site, new Set([bad]));
+    const res = await crawlColumn(site.columnUrl, f.fetch);
+    expect(res.pageErrors.map((e) => pageKey(new URL(e.url)))).toEqual([bad]);
+    expect(f.fetched).toHaveLength(4);
+    const g = fetcher(site, new Set([pageKey(new URL(site.columnUrl))]));
+    await expect(crawlColumn(site.columnUrl, g.fetch)).rejects.toThrow(/HTTP 500/);
+  });
+
+  it('a GBK listing page decodes by its meta charset', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const iconv = require('iconv-lite');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { decodeHtml } = require('../src/fetch/wrapper');
+    const site = makeColumn(3);
+    const html = (site.pages.get(site.columnUrl) as string).replace('charset="utf-8"', 'charset="gb2312"');
+    const bytes = new Uint8Array(iconv.encode(html, 'gbk'));
+    const l = recogniseListing(decodeHtml(bytes, 'text/html'), site.columnUrl);
+    expect(l.listing).toBe(true);
+    expect(l.items.filter((i) => i.report).length).toBeGreaterThan(0);
   });
 });

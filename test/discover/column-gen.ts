@@ -44,6 +44,9 @@ function reportTitle(r: Rng, agency: string, year: number): { title: string; yea
     `${y}政府信息公开工作年度报告`,
     `${agency}关于${y}政府信息公开工作的年度报告`,
     `${agency}${y}政府信息公开工作报告`,
+    `${agency}关于${y}政府信息公开工作情况的报告`,
+    `政府信息公开工作年度报告（${year}年度）`,
+    `${agency}${y}政府信息公开工作年度报告（更正版）`,
   ];
   return { title: r.pick(forms), year };
 }
@@ -61,6 +64,9 @@ function nonReportTitle(r: Rng, agency: string, year: number): string {
     `${agency}${year}年度政府信息公开工作年度报告图解`,
     `关于${agency}${year}年度政府信息公开工作年度报告的公告`,
     `${agency}机构职能`,
+    `${agency}政府信息公开工作年度报告发布会`,
+    `政府信息公开申请表`,
+    `${agency}${year}年度政府信息公开工作考核结果`,
   ]);
 }
 
