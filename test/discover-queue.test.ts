@@ -13,7 +13,7 @@ import { queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
 import { enqueueColumns } from '../src/queue/discover';
 import { openQueues } from '../src/queue/queues';
 import { ingest } from '../src/queue/ingest';
-import { columnCounts, getColumn } from '../src/store/columns';
+import { checkYearHints, columnCounts, getColumn } from '../src/store/columns';
 import { startWorkers, type RunningWorkers } from '../workers';
 import { DATABASE_URL, REDIS_URL, dropRedisPrefix, dropSchema, tempDir, uniqueName } from './helpers/services';
 
@@ -176,7 +176,14 @@ describe('ingest --discover through the real workers', () => {
       expect(ex?.year).toBe(year);
       const mism = (ex?.extraction.flags ?? []).filter((f) => f.code === 'year_hint_mismatch');
       expect(mism.length).toBe(hint === year ? 0 : 1);
-      if (hint !== year) expect(ex?.status).toBe('flagged');
+      if (hint !== year) {
+        expect(ex?.status).toBe('flagged');
+        expect(mism[0].message).toContain(`${hint}`);
+        // checked again (a job run twice): no second flag
+        expect(await checkYearHints(store, s.sha256, cfg.pipeline)).toBe(0);
+        const again = await store.findExtraction(s.sha256, cfg.pipeline);
+        expect(again?.extraction.flags.filter((f) => f.code === 'year_hint_mismatch')).toHaveLength(1);
+      }
     }
 
     // listing pages fetched once each (the pager loops back to page 1); wrappers' attachments fetched

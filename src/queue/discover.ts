@@ -151,7 +151,11 @@ export function startDiscoverWorker(ctx: StageContext, common: Record<string, un
  */
 export async function checkYearHintAfter<T extends FetchOutcome | ExtractJobOutcome>(ctx: StageContext, data: FetchJobData | ExtractJobData, out: T): Promise<T> {
   if (data.yearHint == null) return out;
-  const sha = out.outcome === 'fetched' ? out.sha256 : out.outcome === 'stored' || out.outcome === 'skipped' ? (data as ExtractJobData).sha256 : undefined;
+  let sha: string | null | undefined;
+  if (out.outcome === 'fetched') sha = out.sha256;
+  else if ('sha256' in data) sha = out.outcome === 'failed' ? null : data.sha256;
+  // a fetch job run again (its first run's check met a store outage) finds its source done: check it too
+  else if (out.outcome === 'skipped') sha = (await ctx.store.getSource(data.sourceId))?.sha256;
   if (!sha) return out;
   await checkYearHints(ctx.store, sha, ctx.cfg.pipeline);
   return out;
