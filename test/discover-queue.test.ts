@@ -5,6 +5,7 @@
  * extracted, nothing else stored or fetched, a wrong title year flagged; a re-run adds only the new report.
  */
 import { createServer, type Server } from 'http';
+import { spawn } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { AddressInfo } from 'net';
@@ -90,7 +91,7 @@ beforeAll(async () => {
         ['t_guide.html', '某某县人民政府政府信息公开指南', '2021-06-01'],
         ['/uploadfiles/2023/lo-2021.docx', '某某县教育局2022年政府信息公开工作年度报告', '2023-01-25'],
       ];
-      if (addNew) rows.unshift(['/uploadfiles/2024/lo-2021.pdf', '某某县人民政府2023年政府信息公开工作年度报告', '2024-01-20']);
+      if (addNew) rows.unshift(['/uploadfiles/2024/lo-2021.pdf', '某某县人民政府2022年度政府信息公开工作年度报告', '2024-01-20']);
       return { type: TYPES.html, body: listing(rows, pager(0)) };
     }
     if (p === '/zwgk/ndbg/index_1.html') {
@@ -239,5 +240,45 @@ describe('ingest --discover through the real workers', () => {
     } finally {
       await queues.close();
     }
+  });
+});
+
+describe('nianbao ingest --discover (the built CLI, real PostgreSQL and Redis)', () => {
+  const data = tempDir('nb-dcli-');
+  const cliPrefix = uniqueName('nbtestdc');
+  const cliSchema = uniqueName('nbtest_dcli');
+  afterAll(async () => {
+    await dropRedisPrefix(cliPrefix);
+    await dropSchema(cliSchema);
+    data.remove();
+  });
+  const cli = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const env = {
+        ...process.env, NIANBAO_DATA: data.dir, DATABASE_URL, NIANBAO_DB_SCHEMA: cliSchema, REDIS_URL, NIANBAO_QUEUE_PREFIX: cliPrefix,
+        NIANBAO_HOST_INTERVAL_MS: '0', NIANBAO_HOST_CONCURRENCY: '8', NIANBAO_EXTRACT_CONCURRENCY: '1',
+      };
+      const p = spawn(process.execPath, [join(__dirname, '..', 'bin', 'nianbao.js'), ...args], { env });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it('bad usage exits 2', async () => {
+    expect((await cli(['ingest', '--discover', '--force', 'http://x.gov.cn/'])).status).toBe(2);
+    expect((await cli(['ingest', '--discover', __filename])).status).toBe(2);
+  });
+
+  it('--run discovers, extracts and reports per column; status shows the column', async () => {
+    const r = await cli(['ingest', '--discover', '--run', '--allow-private', '--json', `${site.url}/zwgk/ndbg/`]);
+    expect(r.status).toBe(1); // the report robots.txt refuses failed
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    expect(out.columns).toHaveLength(1);
+    expect(out.columns[0]).toMatchObject({ status: 'done', found: 8, extracted: 7, failed: 1, queued: 0, yearMismatches: 1 });
+    const st = await cli(['status', '--no-queue']);
+    expect(st.status).toBe(0);
+    expect(st.stdout).toMatch(/column 1 done .*: 8 found \(8 new in the last run\), 7 extracted, 1 failed, 0 pending, 1 year ≠ title; 3 page\(s\), 4 not reports\/off-site/);
   });
 });

@@ -129,6 +129,20 @@ function isoDate(text: string): string | null {
   return `${m[1]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/**
+ * Hanweb (大汉) columns ship their rows inside <script type="text/xml"><datastore><recordset><record>
+ * <![CDATA[<li>…</li>]]></record>… for the browser to page through: put the records' HTML in the page.
+ */
+function unpackDatastores($: cheerio.CheerioAPI): void {
+  $('script').each((_, el) => {
+    const type = ($(el).attr('type') ?? '').toLowerCase();
+    const text = $(el).html() ?? '';
+    if (!/xml/.test(type) && !/<record[\s>]/i.test(text)) return;
+    const records = [...text.matchAll(/<!\[CDATA\[([\s\S]*?)\]\]>/g)].map((m) => m[1]);
+    if (records.length) $(el).replaceWith(`<div class="datastore">${records.join('\n')}</div>`);
+  });
+}
+
 interface Row {
   url: string;
   title: string;
@@ -144,6 +158,7 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
   const base = new URL($('base[href]').attr('href') ?? pageUrl, pageUrl);
   const column = new URL(opts.columnUrl ?? pageUrl);
   const pages = findPagination($, base, column);
+  unpackDatastores($);
   $('script, style, noscript').remove();
   const rows: Row[] = [];
   $('a[href]').each((i, el) => {

@@ -108,6 +108,11 @@ function renderRows(r: Rng, t: Rng, layout: string, rows: Row[]): string {
     }
     case 'dl':
       return `<dl class="list">${rows.map((x) => `<dd>${a(x)} <em>${x.date}</em></dd>`).join('\n')}</dl>`;
+    case 'datastore': {
+      // Hanweb: the rows as CDATA records in an XML script block, paged in the browser
+      const recs = rows.map((x) => `<record><![CDATA[\n<li><a href="${x.href}" title="${x.title}" target="_blank">${x.title}</a><span class="bt-data-time">${x.date}</span></li>\n]]></record>`).join('\n');
+      return `<div id="${t.pick(['237', '4521', '9013'])}"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=1&unitid=2&webname=x&permissiontype=0"></a>]]></nextgroup><recordset>${recs}</recordset></datastore></script></div>`;
+    }
     default: // flat: links and dates in one block, separated by <br>
       return `<div class="content">${rows.map((x) => `${a(x)}<span>${x.date}</span><br>`).join('\n')}</div>`;
   }
@@ -133,7 +138,7 @@ function chrome(r: Rng, t: Rng, origin: string, agency: string, year: number, si
 <p>主办：${agency} ${link('https://beian.miit.gov.cn/', '某ICP备12345678号-1')} 政府网站标识码：1234567890 ${link('http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11', '某公网安备 11010502030000号')}</p></div>`;
 }
 
-const LAYOUTS = ['ul', 'ul-split', 'table', 'div', 'dl', 'flat'];
+const LAYOUTS = ['ul', 'ul-split', 'table', 'div', 'dl', 'flat', 'datastore'];
 const PAGERS = ['next', 'numbers', 'query', 'script', 'next-loop'];
 
 /** A column of `nPages` listing pages on `origin` (e.g. http://www.x.gov.cn or a local server's URL). */
