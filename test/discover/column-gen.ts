@@ -29,7 +29,7 @@ export interface ColumnSite {
   undated?: boolean;
 }
 
-const AGENCIES = ['某某县人民政府', '某某市教育局', '某某区卫生健康委员会', '某某镇人民政府', '某某县自然资源局', '某某市人民政府办公室', '某某街道办事处', '某某县财政局'];
+const AGENCIES = ['某某县人民政府', '某某市教育局', '某某区卫生健康委员会', '某某镇人民政府', '某某县自然资源局', '某某市人民政府办公室', '某某街道办事处', '某某县财政局', '某某县卫生和计划生育委员会', '某某出入境边防检查站', '某某市统计局'];
 const CN = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
 const cnYear = (y: number) => [...String(y)].map((d) => CN[Number(d)]).join('');
 
@@ -47,6 +47,9 @@ function reportTitle(r: Rng, agency: string, year: number): { title: string; yea
     `${agency}关于${y}政府信息公开工作情况的报告`,
     `政府信息公开工作年度报告（${year}年度）`,
     `${agency}${y}政府信息公开工作年度报告（更正版）`,
+    `${year}年度报告`,
+    `${agency}${year}年年报`,
+    `关于公布${agency}${y}政府信息公开工作年度报告的公告`,
   ];
   return { title: r.pick(forms), year };
 }
@@ -62,7 +65,9 @@ function nonReportTitle(r: Rng, agency: string, year: number): string {
     `依申请公开政府信息流程图`,
     `${year}年政府信息公开工作年度报告解读`,
     `${agency}${year}年度政府信息公开工作年度报告图解`,
-    `关于${agency}${year}年度政府信息公开工作年度报告的公告`,
+    `${agency}${year}年度法治政府建设年度报告`,
+    `${agency}${year}年国民经济和社会发展统计公报`,
+    `关于${agency}${year}年度政府信息公开工作年度报告的情况说明`,
     `${agency}机构职能`,
     `${agency}政府信息公开工作年度报告发布会`,
     `政府信息公开申请表`,
