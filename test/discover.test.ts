@@ -97,6 +97,10 @@ describe(`randomised columns (seeds ${BASE}..${BASE + N - 1})`, () => {
       stat[0]++;
       let ok = res.listing;
       for (const [u, y] of site.reports) {
+        if (!site.reachable.has(u)) {
+          if (got.has(u)) { problems.push(`${tag}: found ${u} behind a script pager?`); ok = false; }
+          continue;
+        }
         reports++;
         if (!got.has(u)) { problems.push(`${tag}: missed ${u}`); ok = false; continue; }
         found++;
@@ -104,6 +108,8 @@ describe(`randomised columns (seeds ${BASE}..${BASE + N - 1})`, () => {
       }
       for (const u of got.keys()) if (!site.reports.has(u)) { problems.push(`${tag}: took ${u} as a report`); ok = false; }
       for (const it of res.items) {
+        if (!site.undated && it.report && !it.date) { problems.push(`${tag}: no date for ${it.url}`); ok = false; }
+        if (it.date && !/^20\d{2}-\d{2}-\d{2}$/.test(it.date)) { problems.push(`${tag}: date ${it.date}`); ok = false; }
         if (site.chrome.has(it.url)) { problems.push(`${tag}: chrome item ${it.url}`); ok = false; }
         if (site.offSite.has(it.url) && !it.offSite) { problems.push(`${tag}: off-site ${it.url} not marked`); ok = false; }
       }
@@ -111,7 +117,14 @@ describe(`randomised columns (seeds ${BASE}..${BASE + N - 1})`, () => {
       if (new Set(keys).size !== keys.length) { problems.push(`${tag}: a page fetched twice`); ok = false; }
       const listing = new Set(site.listingPages.map((u) => pageKey(new URL(u))));
       for (const k of keys) if (!listing.has(k)) { problems.push(`${tag}: fetched ${k}, not a page of the column`); ok = false; }
-      for (const k of listing) if (!keys.includes(k)) { problems.push(`${tag}: page ${k} not reached`); ok = false; }
+      const unreached = res.pageErrors.some((e) => e.code === 'pages_unreached');
+      if (site.pager === 'js' && site.listingPages.length > 1) {
+        // a script-only pager: the first page is read, and the crawl says the rest could not be
+        if (!unreached) { problems.push(`${tag}: script-only pager not reported`); ok = false; }
+      } else {
+        if (unreached) { problems.push(`${tag}: pages_unreached reported wrongly: ${JSON.stringify(res.pageErrors)}`); ok = false; }
+        for (const k of listing) if (!keys.includes(k)) { problems.push(`${tag}: page ${k} not reached`); ok = false; }
+      }
       if (ok) stat[1]++;
     }
     // eslint-disable-next-line no-console

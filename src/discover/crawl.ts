@@ -42,6 +42,7 @@ export async function crawlColumn(columnUrl: string, fetchPage: PageFetcher, opt
   const res: CrawlResult = { listing: false, reason: '', pages: [], notFollowed: [], pageErrors: [], items: [] };
   const itemUrls = new Set<string>();
   let group: string | null = null;
+  let declared = 0;
   while (queue.length) {
     const { url, depth } = queue.shift() as { url: string; depth: number };
     if (res.pages.length >= maxPages) {
@@ -63,6 +64,7 @@ export async function crawlColumn(columnUrl: string, fetchPage: PageFetcher, opt
     if (finalKey !== pageKey(new URL(url)) && seen.has(finalKey) && depth > 0) continue;
     seen.add(finalKey);
     const l = recogniseListing(page.html, page.finalUrl, { columnUrl, group });
+    declared = Math.max(declared, l.declaredPages ?? 0);
     if (depth === 0) {
       res.listing = l.listing;
       res.reason = l.reason;
@@ -80,6 +82,12 @@ export async function crawlColumn(columnUrl: string, fetchPage: PageFetcher, opt
       if (depth + 1 > maxDepth) res.notFollowed.push(next);
       else queue.push({ url: next, depth: depth + 1 });
     }
+  }
+  // the pager said more pages than could be read, with none left out by the bounds or failing: a pager
+  // this crawl cannot follow (script-only, a form). Recorded, so the column is partial, not short.
+  const read = res.pages.length - res.pageErrors.length;
+  if (declared > read && !res.notFollowed.length && !res.pageErrors.length) {
+    res.pageErrors.push({ url: columnUrl, code: 'pages_unreached', message: `the pager says ${declared} pages; ${read} could be followed (a script or form pager)` });
   }
   return res;
 }

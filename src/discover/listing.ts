@@ -12,7 +12,7 @@ import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { isReportTitle, normalizeTitle, titleYear } from './titles';
 import { sameSite } from './site';
-import { findPagination } from './pagination';
+import { declaredPageCount, findPagination } from './pagination';
 
 export interface ListedItem {
   url: string;
@@ -37,6 +37,8 @@ export interface Listing {
   pages: string[];
   /** The listing's group (tag/class path of its rows): later pages of the column use the same one. */
   group: string | null;
+  /** The number of pages the page says the column has (共3页), if it says. */
+  declaredPages: number | null;
 }
 
 const DATE_RE = /((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?/;
@@ -158,6 +160,7 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
   const base = new URL($('base[href]').attr('href') ?? pageUrl, pageUrl);
   const column = new URL(opts.columnUrl ?? pageUrl);
   const pages = findPagination($, base, column);
+  const declaredPages = declaredPageCount($);
   unpackDatastores($);
   $('script, style, noscript').remove();
   const rows: Row[] = [];
@@ -172,12 +175,18 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
     }
     u.hash = '';
     const raw = ($(el).attr('title') ?? '').trim().length > normalizeTitle($(el).text()).length ? ($(el).attr('title') as string) : $(el).text();
-    const title = raw.replace(/\s+/g, ' ').trim();
-    if (!title) return;
+    let title = raw.replace(/\s+/g, ' ').trim();
     const { row, container } = rowOf(el);
-    const around = rowText($, row, el).replace(title, ' ');
+    let date = isoDate(rowText($, row, el).replace(title, ' '));
+    // the date inside the link (<a><span>title</span><span>2023-01-20</span></a>) is not part of the title
+    const inside = DATE_RE.exec(title);
+    if (inside) {
+      date ??= isoDate(inside[0]);
+      title = title.replace(inside[0], ' ').replace(/[[\]()（）]\s*[[\]()（）]/g, ' ').replace(/\s+/g, ' ').trim();
+    }
+    if (!title) return;
     rows.push({
-      url: u.toString(), title, date: isoDate(around), report: isReportTitle(title), chrome: inChrome(el),
+      url: u.toString(), title, date, report: isReportTitle(title), chrome: inChrome(el),
       group: signature(container), order: i,
     });
   });
@@ -216,7 +225,7 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
   const listing = (datedReports >= 1 && dated * 2 >= best.length) || (yearReports >= 3 && yearReports * 3 >= best.length)
     || (yearReports >= 2 && pages.length > 0) || (opts.group != null && best.length > 0);
   if (!listing) {
-    return { listing: false, reason: reports ? `one report link (${best.length} links in its group, ${dated} dated): not a listing` : 'no group of links with report titles', items: [], pages, group: null };
+    return { listing: false, reason: reports ? `one report link (${best.length} links in its group, ${dated} dated): not a listing` : 'no group of links with report titles', items: [], pages, group: null, declaredPages };
   }
   const seen = new Set<string>();
   const items: ListedItem[] = [];
@@ -225,5 +234,5 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
     seen.add(r.url);
     items.push({ url: r.url, title: r.title, date: r.date, yearHint: r.report ? titleYear(r.title) : null, report: r.report, offSite: !sameSite(column, new URL(r.url)) });
   }
-  return { listing: true, reason: `${items.length} rows (${reports} report titles, ${dated} dated) under ${best[0].group || 'the page'}`, items, pages, group: best[0].group };
+  return { listing: true, reason: `${items.length} rows (${reports} report titles, ${dated} dated) under ${best[0].group || 'the page'}`, items, pages, group: best[0].group, declaredPages };
 }

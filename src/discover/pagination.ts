@@ -68,3 +68,20 @@ export function findPagination($: cheerio.CheerioAPI, base: URL, column: URL): s
   }
   return out;
 }
+
+/**
+ * How many pages the page says the column has (共3页, 第1页/共3页, 1/3页, a pager script's count), or null.
+ * The crawl compares it with the pages it could read: a pager it cannot follow (script-only, a form) must
+ * not pass for a short column.
+ */
+export function declaredPageCount($: cheerio.CheerioAPI): number | null {
+  let n = 0;
+  const text = $('body').text().replace(/\s+/g, '');
+  for (const m of text.matchAll(/共(\d{1,4})页|第?\d{1,4}\/(\d{1,4})页/g)) n = Math.max(n, Number(m[1] ?? m[2]));
+  $('script').each((_, el) => {
+    const s = $(el).html() ?? '';
+    const call = /\(\s*(?:["'][\w-]*["']\s*,\s*)?(\d{1,4})\s*,\s*(\d{1,4})\s*,\s*["']([\w-]+)["']\s*,\s*["'](s?html?|jsp|php)["']/.exec(s);
+    if (call) n = Math.max(n, Number(call[1]));
+  });
+  return n > 0 ? n : null;
+}

@@ -18,6 +18,8 @@ export interface ColumnSite {
   listingPages: string[];
   /** Listed reports: URL → the year the title names (null: none). */
   reports: Map<string, number | null>;
+  /** Reports on pages a crawl can reach (all but a script-only pager's later pages). */
+  reachable: Set<string>;
   /** Listed items that are not reports. */
   nonReports: Set<string>;
   /** Links of the chrome (must never be taken as items), incl. report-like ones in a sidebar. */
@@ -99,6 +101,9 @@ function renderRows(r: Rng, t: Rng, layout: string, rows: Row[]): string {
   switch (layout) {
     case 'ul':
       return `<ul class="${t.pick(['list', 'news_list', 'xxgk-list clearfix', 'lb'])}">${rows.map((x) => `<li>${r.chance(0.5) ? '<i class="dot"></i>' : ''}${a(x)}<span class="${t.pick(['date', 'time', 'fr'])}">${x.date}</span></li>`).join('\n')}</ul>`;
+    case 'ul-inside':
+      // the date inside the link
+      return `<ul class="${t.pick(['list', 'news-list'])}">${rows.map((x) => `<li><a href="${x.href}" target="_blank"><span class="${t.pick(['tit', 'l'])}">${spaced(r, x.title)}</span><span class="${t.pick(['time', 'r'])}">${x.date}</span></a></li>`).join('\n')}</ul>`;
     case 'ul-split':
       // TRS-style: rows in several lists of five, one per block
       return rows.reduce((acc, _x, i) => (i % 5 === 0 ? [...acc, rows.slice(i, i + 5)] : acc), [] as Row[][])
@@ -143,8 +148,8 @@ function chrome(r: Rng, t: Rng, origin: string, agency: string, year: number, si
 <p>主办：${agency} ${link('https://beian.miit.gov.cn/', '某ICP备12345678号-1')} 政府网站标识码：1234567890 ${link('http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11', '某公网安备 11010502030000号')}</p></div>`;
 }
 
-const LAYOUTS = ['ul', 'ul-split', 'table', 'div', 'dl', 'flat', 'datastore'];
-const PAGERS = ['next', 'numbers', 'query', 'script', 'next-loop'];
+const LAYOUTS = ['ul', 'ul-inside', 'ul-split', 'table', 'div', 'dl', 'flat', 'datastore'];
+const PAGERS = ['next', 'numbers', 'query', 'script', 'next-loop', 'js'];
 
 /** A column of `nPages` listing pages on `origin` (e.g. http://www.x.gov.cn or a local server's URL). */
 export function makeColumn(seed: number, origin = 'http://www.mouxian.gov.cn', opts: { nPages?: number; perPage?: number } = {}): ColumnSite {
@@ -167,7 +172,7 @@ export function makeColumn(seed: number, origin = 'http://www.mouxian.gov.cn', o
     return new URL(`${dir}index_${i}.${ext}`, origin).toString();
   };
   const site: ColumnSite = {
-    seed, columnUrl, pages: new Map(), listingPages: [], reports: new Map(), nonReports: new Set(), chrome: new Set(), offSite: new Set(), layout, pager, undated,
+    seed, columnUrl, pages: new Map(), listingPages: [], reports: new Map(), reachable: new Set(), nonReports: new Set(), chrome: new Set(), offSite: new Set(), layout, pager, undated,
   };
   let year = 2025;
   let artId = r.int(1000, 9000);
@@ -185,7 +190,10 @@ export function makeColumn(seed: number, origin = 'http://www.mouxian.gov.cn', o
         const href = offSite ? `http://www.elsewhere-${seed}.gov.cn${path}` : r.chance(0.5) ? path : new URL(path, origin).toString();
         const abs = new URL(href, origin).toString();
         if (offSite) site.offSite.add(abs);
-        else site.reports.set(abs, t.year);
+        else {
+          site.reports.set(abs, t.year);
+          if (p === 0 || pager !== 'js') site.reachable.add(abs);
+        }
         rows.push({ href, title: t.title, date: date(r, y) });
       } else {
         const href = `${dir}${y}12/t${y}1201_${artId++}.${ext}`;
@@ -230,6 +238,8 @@ function renderPager(r: Rng, t: Rng, pager: string, p: number, n: number, pageUr
       return wrap(Array.from({ length: n }, (_, i) => (i === p ? `<span class="cur">${i + 1}</span>` : `<a href="${rel(i)}">${r.chance(0.3) ? `[${i + 1}]` : i + 1}</a>`)).join(' ') + (p + 1 < n ? ` <a href="${rel(p + 1)}">&gt;</a>` : ''));
     case 'query':
       return wrap(`${p > 0 ? `<a href="${rel(p - 1)}">上一页</a>` : ''} 第 ${p + 1} 页 ${p + 1 < n ? `<a href="${rel(p + 1)}">下一页</a>` : ''} 共${n}页`);
+    case 'js': // links that only run a script: the crawl cannot follow them, and must say so
+      return wrap(`<a href="javascript:void(0)" onclick="goPage(1)">首页</a> <a href="javascript:void(0)" onclick="goPage(${p + 2})">下一页</a> 共${n}页 当前第${p + 1}页`);
     default: // script: the CMS writes the pager in the browser from the page count
       return `<div id="page_div"></div><script type="text/javascript">createPageHTML(${r.chance(0.5) ? `'page_div', ` : ''}${n}, ${p}, "index", "${ext}");</script>`;
   }
