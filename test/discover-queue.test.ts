@@ -106,6 +106,7 @@ beforeAll(async () => {
       return { type: TYPES.html, body: listing([
         [`${other.url}/r/lo-2021.pdf`, '某某县2017年政府信息公开工作年度报告', '2018-01-20'],
         ['/private/2016.pdf', '某某县2016年政府信息公开工作年度报告', '2017-01-20'],
+        ['201601/t20160120_9.html', '某某县2015年政府信息公开工作年度报告', '2016-01-20'], // its attachment is off-site
         ['t_notice.html', '关于做好2022年政府信息公开工作年度报告编制工作的通知', '2022-12-01'],
       ], pager(2)) };
     }
@@ -117,6 +118,7 @@ beforeAll(async () => {
     if (p === '/uploadfiles/2019/lo-2019.docx') return { type: TYPES.docx, body: file('docx/lo-2019.docx') };
     if (p === '/zwgk/ndbg/202201/t20220120_2.html') return { type: TYPES.html, body: wrapper('某某县人民政府2021年度政府信息公开工作年度报告', '/uploadfiles/2022/borderless-2021.pdf') };
     if (p === '/zwgk/ndbg/201901/t20190120_8.html') return { type: TYPES.html, body: wrapper('某某县2018年政府信息公开工作年度报告', '../../../uploadfiles/2019/lo-2019.docx') };
+    if (p === '/zwgk/ndbg/201601/t20160120_9.html') return { type: TYPES.html, body: wrapper('某某县2015年政府信息公开工作年度报告', `${other.url}/r/lo-2021.pdf`) };
     if (p === '/zwgk/ndbg/202001/t20200120_6.html') return { type: TYPES.html, body: file('html/plain-2019.html') };
     if (p.startsWith('/private/')) return { type: TYPES.pdf, body: file('pdf/lo-2021.pdf') };
     return { type: TYPES.html, body: `<html><body>${CHROME}<p>其他页面</p>${FOOTER}</body></html>` };
@@ -155,11 +157,11 @@ describe('ingest --discover through the real workers', () => {
     const { columns } = await enqueueColumns(store, cfg, [`${site.url}/zwgk/ndbg/`]);
     columnId = columns[0].id;
     const c = await untilDone(columnId);
-    expect(c).toMatchObject({ status: 'done', pages: 3, found: 7, extracted: 6, failed: 1, queued: 0, newReports: 7, yearMismatches: 1 });
+    expect(c).toMatchObject({ status: 'done', pages: 3, found: 8, extracted: 6, failed: 2, queued: 0, newReports: 8, yearMismatches: 1 });
 
     const sources = await store.query<any>('SELECT url, status, year_hint, column_id, listed_title, listed_date, error_code, sha256 FROM sources ORDER BY id');
     const paths = sources.map((s) => new URL(s.url).pathname);
-    expect(new Set(paths)).toEqual(new Set([...Object.keys(REPORTS), '/private/2016.pdf']));
+    expect(new Set(paths)).toEqual(new Set([...Object.keys(REPORTS), '/private/2016.pdf', '/zwgk/ndbg/201601/t20160120_9.html']));
     for (const s of sources) {
       expect(Number(s.column_id)).toBe(columnId);
       expect(s.listed_title).toMatch(/年度报告$/);
@@ -168,6 +170,10 @@ describe('ingest --discover through the real workers', () => {
     const priv = sources.find((s) => s.url.endsWith('/private/2016.pdf'));
     expect(priv).toMatchObject({ status: 'failed', error_code: 'robots_disallowed' });
     expect(site.hits.get('/private/2016.pdf')).toBeUndefined();
+    // a listed wrapper page whose attachment is on another site: the page is read, the attachment is not fetched
+    const off = sources.find((s) => s.url.endsWith('/t20160120_9.html'));
+    expect(off).toMatchObject({ status: 'failed', error_code: 'off_site' });
+    expect(site.hits.get('/zwgk/ndbg/201601/t20160120_9.html')).toBe(1);
 
     // every report extracted with the year it reports on; the one whose title names another year is flagged
     for (const [path, [hint, year]] of Object.entries(REPORTS)) {
@@ -206,12 +212,12 @@ describe('ingest --discover through the real workers', () => {
     addNew = true;
     await enqueueColumns(store, cfg, [`${site.url}/zwgk/ndbg/`]);
     const c = await untilDone(columnId);
-    expect(c).toMatchObject({ status: 'done', found: 8, extracted: 7, failed: 1, newReports: 1, runs: 2 });
+    expect(c).toMatchObject({ status: 'done', found: 9, extracted: 7, failed: 2, newReports: 1, runs: 2 });
     expect(site.hits.get('/uploadfiles/2024/lo-2021.pdf')).toBe(1);
     for (const p of Object.keys(REPORTS)) expect([p, site.hits.get(p)]).toEqual([p, before.get(p)]);
     expect(site.hits.get('/zwgk/ndbg/')).toBe(2);
     const n = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM sources');
-    expect(Number(n[0].n)).toBe(8);
+    expect(Number(n[0].n)).toBe(9);
   });
 
   it('a page that is not a listing fails its column with the reason, storing nothing', async () => {
@@ -220,7 +226,7 @@ describe('ingest --discover through the real workers', () => {
     expect(c).toMatchObject({ status: 'failed', found: 0 });
     expect(c.error?.code).toBe('not_a_listing');
     const n = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM sources');
-    expect(Number(n[0].n)).toBe(8);
+    expect(Number(n[0].n)).toBe(9);
   });
 
   it('a column ingested without --discover fails as a listing, instead of yielding one of its reports', async () => {
@@ -273,12 +279,12 @@ describe('nianbao ingest --discover (the built CLI, real PostgreSQL and Redis)',
 
   it('--run discovers, extracts and reports per column; status shows the column', async () => {
     const r = await cli(['ingest', '--discover', '--run', '--allow-private', '--json', `${site.url}/zwgk/ndbg/`]);
-    expect(r.status).toBe(1); // the report robots.txt refuses failed
+    expect(r.status).toBe(1); // the report robots.txt refuses and the off-site attachment failed
     const out = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     expect(out.columns).toHaveLength(1);
-    expect(out.columns[0]).toMatchObject({ status: 'done', found: 8, extracted: 7, failed: 1, queued: 0, yearMismatches: 1 });
+    expect(out.columns[0]).toMatchObject({ status: 'done', found: 9, extracted: 7, failed: 2, queued: 0, yearMismatches: 1 });
     const st = await cli(['status', '--no-queue']);
     expect(st.status).toBe(0);
-    expect(st.stdout).toMatch(/column 1 done .*: 8 found \(8 new in the last run\), 7 extracted, 1 failed, 0 pending, 1 year ≠ title; 3 page\(s\), 4 not reports\/off-site/);
+    expect(st.stdout).toMatch(/column 1 done .*: 9 found \(9 new in the last run\), 7 extracted, 2 failed, 0 pending, 1 year ≠ title; 3 page\(s\), 4 not reports\/off-site/);
   });
 });

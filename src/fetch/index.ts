@@ -14,6 +14,7 @@ import { RobotsCache } from './robots';
 import { MemoryHostLimiter, type HostLimiter } from './limiter';
 import { decodeHtml, findAttachment, looksLikeHtml } from './wrapper';
 import { recogniseListing } from '../discover/listing';
+import { sameSite } from '../discover/site';
 
 /** The number of listed reports when the page is a listing and the attachment is one of its rows, else 0. */
 function listingOfAttachment(html: string, pageUrl: string, attachment: string): number {
@@ -47,6 +48,8 @@ export interface FetchOptions {
   limiter?: HostLimiter | null;
   /** Resolve HTML wrapper pages to their attachment (default true). */
   followWrapper?: boolean;
+  /** Refuse any request (redirects and attachments included) off this URL's site (see src/discover/site.ts). */
+  sameSiteAs?: string;
   userAgent?: string;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
@@ -132,6 +135,7 @@ async function fetchOnce(url: string, o: Required<Pick<FetchOptions, 'timeoutMs'
       throw new FetchError('bad_url', `not a URL: ${current}`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new FetchError('bad_url', `only http(s) URLs are fetched: ${current}`);
+    if (o.sameSiteAs && !sameSite(new URL(o.sameSiteAs), u)) throw new FetchError('off_site', `${current}: off the site of ${o.sameSiteAs}, not fetched`);
     await checkHost(u.hostname, o.allowPrivate);
     let minInterval = 0;
     if (o.robots) {

@@ -70,7 +70,7 @@ export async function enqueueColumns(store: Store, cfg: QueueConfig, urls: strin
 }
 
 /** Fetch one listing page (HTML only, no wrapper resolution), waiting out the per-host limit. */
-function pageFetcher(ctx: StageContext): (url: string) => Promise<FetchedPage> {
+function pageFetcher(ctx: StageContext, columnUrl: string): (url: string) => Promise<FetchedPage> {
   const { cfg } = ctx;
   return async (url) => {
     for (;;) {
@@ -78,7 +78,7 @@ function pageFetcher(ctx: StageContext): (url: string) => Promise<FetchedPage> {
         const r = await fetchDocument(url, {
           timeoutMs: cfg.fetch.timeoutMs, maxBytes: Math.min(cfg.fetch.maxBytes, 8 * 1024 * 1024), maxRedirects: cfg.fetch.maxRedirects,
           allowPrivate: cfg.fetch.allowPrivate, robots: cfg.fetch.robots, robotsCache: ctx.robots, limiter: ctx.limiter,
-          userAgent: cfg.fetch.userAgent, followWrapper: false,
+          userAgent: cfg.fetch.userAgent, followWrapper: false, sameSiteAs: columnUrl,
         });
         if (!looksLikeHtml(r.bytes, r.contentType)) {
           throw Object.assign(new Error(`${url}: not an HTML page (${r.contentType ?? 'no content type'}): a column must be a listing page`), { code: 'not_html' });
@@ -103,7 +103,7 @@ export async function processDiscover(ctx: StageContext, job: Job<DiscoverJobDat
   await markColumnDiscovering(store, columnId);
   let crawl;
   try {
-    crawl = await crawlColumn(url, pageFetcher(ctx), bounds);
+    crawl = await crawlColumn(url, pageFetcher(ctx, url), bounds);
   } catch (e) {
     if (e instanceof FetchError && e.retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw e; // retried with backoff
     const err = e as { code?: unknown; message?: string };
@@ -118,7 +118,7 @@ export async function processDiscover(ctx: StageContext, job: Job<DiscoverJobDat
   }
   const reports = crawl.items.filter((i) => i.report && !i.offSite);
   const skipped: SkippedItem[] = crawl.items.filter((i) => !i.report || i.offSite).map((i) => ({ url: i.url, title: i.title, reason: i.offSite ? 'off_site' : 'not_report' }));
-  const entries: IngestEntry[] = reports.map((i) => ({ url: i.url, yearHint: i.yearHint }));
+  const entries: IngestEntry[] = reports.map((i) => ({ url: i.url, yearHint: i.yearHint, site: url }));
   const res = await ingest(store, queues, cfg, entries, { batch });
   await tagListedSources(store, columnId, reports.map((i) => ({ url: i.url, title: i.title, date: i.date })));
   const pageErrors = [...crawl.pageErrors, ...crawl.notFollowed.map((u) => ({ url: u, code: 'not_followed', message: `beyond the bounds (${bounds.maxPages} pages, depth ${bounds.maxDepth})` }))];

@@ -15,6 +15,8 @@ export interface IngestEntry {
   url: string;
   agencyHint?: string | null;
   yearHint?: number | null;
+  /** Fetch only on this URL's site (reports discovered in a column). */
+  site?: string;
 }
 
 const DOC_EXT = new Set(['.pdf', '.doc', '.docx', '.html', '.htm', '.txt', '.wps']);
@@ -151,9 +153,11 @@ export async function ingest(
     const extractJobs: Parameters<Queues['extract']['addBulk']>[0] = [];
     // one statement for the whole chunk
     const upserted = await store.upsertSources(chunk.map((e): NewSource => ({ url: e.url, agencyHint: e.agencyHint ?? null, yearHint: e.yearHint ?? null, batch })));
+    const sites = new Map(chunk.filter((e) => e.site).map((e) => [e.url, e.site as string]));
     const decide = async ({ source, created }: { source: SourceRow; created: boolean }) => {
+      const site = sites.get(source.url);
       const enqueueFetch = (tag: string | null) =>
-        fetchJobs.push({ name: 'fetch', data: { sourceId: source.id, url: source.url, ...(opts.force ? { force: true } : {}), ...(source.yearHint != null ? { yearHint: source.yearHint } : {}) }, opts: { ...fetchJobOptions(cfg), jobId: fetchJobId(cfg, source.id, tag) } });
+        fetchJobs.push({ name: 'fetch', data: { sourceId: source.id, url: source.url, ...(opts.force ? { force: true } : {}), ...(source.yearHint != null ? { yearHint: source.yearHint } : {}), ...(site ? { site } : {}) }, opts: { ...fetchJobOptions(cfg), jobId: fetchJobId(cfg, source.id, tag) } });
       if (created) { res.queued++; enqueueFetch(null); return; }
       if (opts.force) { await store.requeueSource(source.id, batch); res.requeued++; enqueueFetch(forceTag); return; }
       if (source.status === 'queued') { res.requeued++; enqueueFetch(null); return; } // job may be lost: same jobId is a no-op if it exists

@@ -15,6 +15,8 @@ export interface FetchJobData {
   force?: boolean;
   /** The source's year hint (listing title, CSV): checked against the extracted year (src/queue/discover.ts). */
   yearHint?: number;
+  /** Stay on this URL's site (a discovered report stays on its column's site: redirects, attachments). */
+  site?: string;
 }
 
 export interface ExtractJobData {

@@ -238,6 +238,7 @@ async function fetchAndStore(ctx: StageContext, job: Job<FetchJobData>, token: s
         robotsCache: ctx.robots,
         limiter: ctx.limiter,
         userAgent: cfg.fetch.userAgent,
+        sameSiteAs: job.data.site,
       }));
       bytes = r.bytes;
       sha = r.sha256;
