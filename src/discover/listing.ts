@@ -4,12 +4,22 @@
  *
  * The listing is found by structure, not by one CMS's class names: every link is placed in its row (the
  * li/tr/dd around it, or the nearest ancestor repeated under its parent) and rows are grouped by the path of
- * tags and classes above them. The group with the most report titles (dated ones counting double) is the
+ * tags and classes above them. The group that scores best (report titles with dates weigh most) is the
  * listing; every link of that group is a listed item, a report or not by its title. Links elsewhere on the
  * page are chrome and are ignored, report-like or not (a sidebar of another column's reports).
  */
 import * as cheerio from 'cheerio';
-import type { AnyNode, Element } from 'domhandler';
+
+/** The parts of cheerio's (domhandler's) nodes used here, so no extra type dependency (as src/read/html/dom.ts). */
+interface Element {
+  type: string;
+  name?: string;
+  attribs?: Record<string, string>;
+  parent: Element | null;
+  children?: Element[];
+  next?: Element | null;
+}
+type AnyNode = Element;
 import { isReportTitle, normalizeTitle, titleYear } from './titles';
 import { sameSite } from './site';
 import { declaredPageCount, findPagination } from './pagination';
@@ -47,7 +57,7 @@ const ROW_TAGS = new Set(['li', 'tr', 'dd', 'dt']);
 const NOT_ROW = new Set(['a', 'span', 'em', 'i', 'b', 'strong', 'font', 'td', 'th', 'small', 'label', 'u']);
 
 function tagOf(el: AnyNode): string {
-  return (el as Element).tagName?.toLowerCase() ?? '';
+  return el.type === 'tag' || el.type === 'script' || el.type === 'style' ? (el.name ?? '').toLowerCase() : '';
 }
 
 function elementChildren(el: Element): Element[] {
@@ -99,11 +109,11 @@ function signature(el: Element | null): string {
 
 /** Text of a row; a link that is its own row takes the text up to the next link (flat lists: a, span, br). */
 function rowText($: cheerio.CheerioAPI, row: Element, a: Element): string {
-  if (row !== a) return $(row).text();
-  let s = $(a).text();
+  if (row !== a) return $(row as any).text();
+  let s = $(a as any).text();
   for (let n = a.next; n; n = n.next) {
-    if (tagOf(n) === 'a' || (n.type === 'tag' && $(n).find('a').length)) break;
-    s += ' ' + $(n).text();
+    if (tagOf(n) === 'a' || (n.type === 'tag' && $(n as any).find('a').length)) break;
+    s += ' ' + $(n as any).text();
   }
   return s;
 }
@@ -176,8 +186,8 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
     u.hash = '';
     const raw = ($(el).attr('title') ?? '').trim().length > normalizeTitle($(el).text()).length ? ($(el).attr('title') as string) : $(el).text();
     let title = raw.replace(/\s+/g, ' ').trim();
-    const { row, container } = rowOf(el);
-    let date = isoDate(rowText($, row, el).replace(title, ' '));
+    const { row, container } = rowOf(el as unknown as Element);
+    let date = isoDate(rowText($, row, el as unknown as Element).replace(title, ' '));
     // the date inside the link (<a><span>title</span><span>2023-01-20</span></a>) is not part of the title
     const inside = DATE_RE.exec(title);
     if (inside) {
@@ -186,12 +196,12 @@ export function recogniseListing(html: string, pageUrl: string, opts: { columnUr
     }
     if (!title) return;
     rows.push({
-      url: u.toString(), title, date, report: isReportTitle(title), chrome: inChrome(el),
+      url: u.toString(), title, date, report: isReportTitle(title), chrome: inChrome(el as unknown as Element),
       group: signature(container), order: i,
     });
   });
 
-  // the listing: the group (rows under one tag/class path) with the most report titles, dated ones double
+  // the listing: the group of rows (under one tag/class path) that scores best, chrome left out
   const groups = new Map<string, Row[]>();
   for (const r of rows) {
     if (r.chrome) continue;
