@@ -229,6 +229,13 @@ describe('ingest --discover through the real workers', () => {
     expect(Number(n[0].n)).toBe(9);
   });
 
+  it('a column robots.txt refuses is not read, and fails with the reason', async () => {
+    const { columns } = await enqueueColumns(store, cfg, [`${site.url}/private/ndbg/`]);
+    const c = await untilDone(columns[0].id);
+    expect(c).toMatchObject({ status: 'failed', found: 0, error: { code: 'robots_disallowed' } });
+    expect(site.hits.get('/private/ndbg/')).toBeUndefined();
+  });
+
   it('a column ingested without --discover fails as a listing, instead of yielding one of its reports', async () => {
     const queues = openQueues(cfg);
     try {

@@ -71,6 +71,23 @@ describe('site and column scope', () => {
   });
 });
 
+describe('pagination', () => {
+  it('a numbered file of another column in the same directory is not a page of this one', () => {
+    const rows = [2022, 2021, 2020].map((y) => `<li><a href="/art/${y}.html">某某县${y}年政府信息公开工作年度报告</a><span>${y + 1}-01-20</span></li>`).join('');
+    const html = `<html><body><div class="lm"><a href="list_13.html">其他栏目</a><a href="index_3.html">栏目首页</a></div>
+      <ul class="list">${rows}</ul><div class="pg"><a href="list_12_2.html">下一页</a> <a href="list_12_3.html">3</a></div></body></html>`;
+    const l = recogniseListing(html, 'http://x.gov.cn/col/list_12.html');
+    expect(l.pages).toEqual(['http://x.gov.cn/col/list_12_2.html', 'http://x.gov.cn/col/list_12_3.html']);
+  });
+  it('pages a pager script writes, and a directory index as the first page', () => {
+    const rows = [2022, 2021].map((y) => `<li><a href="./${y}/t1.html">${y}年政府信息公开工作年度报告</a><span>${y + 1}-01-20</span></li>`).join('');
+    const html = `<html><body><ul>${rows}</ul><script>createPageHTML('page_div', 3, 0, "index", "shtml");</script></body></html>`;
+    const l = recogniseListing(html, 'http://x.gov.cn/zwgk/ndbg/');
+    expect(l.pages).toEqual(['http://x.gov.cn/zwgk/ndbg/index_1.shtml', 'http://x.gov.cn/zwgk/ndbg/index_2.shtml']);
+    expect(l.declaredPages).toBe(3);
+  });
+});
+
 describe('a page that is not a listing', () => {
   it('a wrapper page (one report link, no dated rows) and a report page are not listings', () => {
     const wrapper = `<html><body><div class="nav"><a href="/">首页</a></div><h1>某某县2022年政府信息公开工作年度报告</h1><p>发布日期：2023-01-20</p>

@@ -11,6 +11,12 @@ const PAGER_TEXT = /^(下一页|下页|后一页|后页|下一頁|上一页|上�
 const PAGE_FILE = /^(index|list|default|more|page)[_-]?\d+\.(s?html?|jsp|php|aspx?)$/i;
 const PAGE_PARAM = /[?&](page|pageno|pagenum|pageindex|pn|p|curpage|currpage|cpage|start|offset|pageNo|page_no)=\d+/i;
 
+/** Is `file` (index_2.html) a numbered page of the column's own page (index.html, or a directory's index)? */
+function sameStem(file: string, column: URL): boolean {
+  const own = column.pathname.replace(/^.*\//, '').replace(/\.[\w]+$/, '') || 'index';
+  return new RegExp(`^${own.replace(/[^\w]/g, '\\$&')}[_-]?\\d+\\.`, 'i').test(file);
+}
+
 function cleanText(s: string): string {
   return s.replace(/[\s\u3000\u00a0[\]【】()（）]+/g, '');
 }
@@ -53,7 +59,9 @@ export function findPagination($: cheerio.CheerioAPI, base: URL, column: URL): s
     }
     const text = cleanText($(el).text()) || cleanText($(el).attr('title') ?? '');
     const file = u.pathname.replace(/^.*\//, '');
-    const pagerLike = PAGER_TEXT.test(text) || /^\d{1,4}$/.test(text) || PAGE_FILE.test(file) || (u.pathname === base.pathname && PAGE_PARAM.test(u.search));
+    // a file named like a page counts on its own only as a page of this page's own name (index_2 of index;
+    // list_13.html beside list_12.html is another column)
+    const pagerLike = PAGER_TEXT.test(text) || /^\d{1,4}$/.test(text) || (PAGE_FILE.test(file) && sameStem(file, column)) || (u.pathname === base.pathname && PAGE_PARAM.test(u.search));
     if (pagerLike) found.push(u.toString());
   });
   const here = pageKey(base);
