@@ -163,10 +163,13 @@ export function makeColumn(seed: number, origin = 'http://www.mouxian.gov.cn', o
   const sidebar = r.chance(0.7);
   const perPage = opts.perPage ?? r.int(4, 12);
   const dir = r.pick(['/zwgk/ndbg/', '/xxgk/zfxxgknb/', '/col/col12345/', '/zfxxgk/fdzdgknr/ndbg/']);
-  const first = r.pick(['index.html', 'index.shtml', '']);
+  // page files: index.html, index_1.html… (TRS) or column-index-1.shtml, column-index-2.shtml… (linked by the pager only)
+  const dashed = (pager === 'next' || pager === 'numbers' || pager === 'next-loop') && r.chance(0.25);
+  const first = dashed ? 'column-index-1.shtml' : r.pick(['index.html', 'index.shtml', '']);
   const ext = first.endsWith('shtml') ? 'shtml' : 'html';
   const columnUrl = new URL(dir + first, origin).toString();
   const pageUrl = (i: number) => {
+    if (dashed) return new URL(`${dir}column-index-${i + 1}.shtml`, origin).toString();
     if (i === 0) return columnUrl;
     if (pager === 'query') return new URL(`${dir}${first}?page=${i + 1}`, origin).toString();
     return new URL(`${dir}index_${i}.${ext}`, origin).toString();
