@@ -86,7 +86,8 @@ beforeAll(async () => {
     const pager = (i: number) => `<a href="index.html">首页</a> ${[0, 1, 2].map((k) => (k === i ? `<span>${k + 1}</span>` : `<a href="${k ? `index_${k}.html` : 'index.html'}">${k + 1}</a>`)).join(' ')} <a href="${i === 2 ? 'index.html' : `index_${i + 1}.html`}">下一页</a>`;
     if (p === '/zwgk/ndbg/' || p === '/zwgk/ndbg/index.html') {
       const rows: Array<[string, string, string]> = [
-        ['/uploadfiles/2023/ruled-2021.pdf', '某某县人民政府2022年政府信息公开工作年度报告', '2023-01-18'],
+        // on the second run the listing gives this (already extracted) report another year
+        ['/uploadfiles/2023/ruled-2021.pdf', `某某县人民政府${addNew ? 2021 : 2022}年政府信息公开工作年度报告`, '2023-01-18'],
         ['202201/t20220120_2.html', '某某县人民政府2021年度政府信息公开工作年度报告', '2022-01-20'],
         ['t_guide.html', '某某县人民政府政府信息公开指南', '2021-06-01'],
         ['/uploadfiles/2023/lo-2021.docx', '某某县教育局2022年政府信息公开工作年度报告', '2023-01-25'],
@@ -212,7 +213,13 @@ describe('ingest --discover through the real workers', () => {
     addNew = true;
     await enqueueColumns(store, cfg, [`${site.url}/zwgk/ndbg/`]);
     const c = await untilDone(columnId);
-    expect(c).toMatchObject({ status: 'done', found: 9, extracted: 7, failed: 2, newReports: 1, runs: 2 });
+    expect(c).toMatchObject({ status: 'done', found: 9, extracted: 7, failed: 2, newReports: 1, runs: 2, yearMismatches: 2 });
+    // the report extracted in the first run now has a listing year that disagrees: checked and flagged
+    const ruled = await store.getSourceByUrl(`${site.url}/uploadfiles/2023/ruled-2021.pdf`);
+    expect(ruled?.yearHint).toBe(2021);
+    const ex = await store.findExtraction(ruled?.sha256 as string, cfg.pipeline);
+    expect(ex?.year).toBe(2022);
+    expect(ex?.extraction.flags.filter((f) => f.code === 'year_hint_mismatch')).toHaveLength(1);
     expect(site.hits.get('/uploadfiles/2024/lo-2021.pdf')).toBe(1);
     for (const p of Object.keys(REPORTS)) expect([p, site.hits.get(p)]).toEqual([p, before.get(p)]);
     expect(site.hits.get('/zwgk/ndbg/')).toBe(2);
@@ -289,9 +296,9 @@ describe('nianbao ingest --discover (the built CLI, real PostgreSQL and Redis)',
     expect(r.status).toBe(1); // the report robots.txt refuses and the off-site attachment failed
     const out = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     expect(out.columns).toHaveLength(1);
-    expect(out.columns[0]).toMatchObject({ status: 'done', found: 9, extracted: 7, failed: 2, queued: 0, yearMismatches: 1 });
+    expect(out.columns[0]).toMatchObject({ status: 'done', found: 9, extracted: 7, failed: 2, queued: 0, yearMismatches: 2 });
     const st = await cli(['status', '--no-queue']);
     expect(st.status).toBe(0);
-    expect(st.stdout).toMatch(/column 1 done .*: 9 found \(9 new in the last run\), 7 extracted, 2 failed, 0 pending, 1 year ≠ title; 3 page\(s\), 4 not reports\/off-site/);
+    expect(st.stdout).toMatch(/column 1 done .*: 9 found \(9 new in the last run\), 7 extracted, 2 failed, 0 pending, 2 year ≠ title; 3 page\(s\), 4 not reports\/off-site/);
   });
 });

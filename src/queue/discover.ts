@@ -9,7 +9,7 @@
 import { Queue, Worker, DelayedError, type Job } from 'bullmq';
 import { fetchDocument, FetchError, decodeHtml, looksLikeHtml } from '../fetch';
 import { crawlColumn, type CrawlOptions, type FetchedPage } from '../discover/crawl';
-import { finishColumnRun, markColumnDiscovering, tagListedSources, upsertColumns, checkYearHints, type ColumnRow, type ColumnRunResult, type SkippedItem } from '../store/columns';
+import { finishColumnRun, markColumnDiscovering, tagListedSources, upsertColumns, checkYearHints, extractedShas, type ColumnRow, type ColumnRunResult, type SkippedItem } from '../store/columns';
 import type { Store } from '../store/types';
 import { safeId, redisOptions, type QueueConfig } from './config';
 import { HostBusyError } from './host-limiter';
@@ -121,6 +121,8 @@ export async function processDiscover(ctx: StageContext, job: Job<DiscoverJobDat
   const entries: IngestEntry[] = reports.map((i) => ({ url: i.url, yearHint: i.yearHint, site: url }));
   const res = await ingest(store, queues, cfg, entries, { batch });
   await tagListedSources(store, columnId, reports.map((i) => ({ url: i.url, title: i.title, date: i.date })));
+  // reports extracted before (another column, a CSV) now carry this listing's year hint: check them too
+  await checkYearHints(store, await extractedShas(store, reports.map((i) => i.url)), cfg.pipeline);
   const pageErrors = [...crawl.pageErrors, ...crawl.notFollowed.map((u) => ({ url: u, code: 'not_followed', message: `beyond the bounds (${bounds.maxPages} pages, depth ${bounds.maxDepth})` }))];
   const result: ColumnRunResult = {
     status: pageErrors.length ? 'partial' : 'done', pages: crawl.pages.length, listed: crawl.items.length, reports: reports.length,

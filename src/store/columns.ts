@@ -145,21 +145,33 @@ export async function columnCounts(store: Store, pipeline: string, opts: { batch
  * and makes an `ok` extraction `flagged`. The extracted year stays as extracted and the hint as listed:
  * which one is right is for a reviewer. Idempotent (a source's flag is added once). Returns the flags added.
  */
-export async function checkYearHints(store: Store, sha256: string, pipeline: string): Promise<number> {
+export async function checkYearHints(store: Store, sha256: string | string[], pipeline: string): Promise<number> {
+  const shas = Array.isArray(sha256) ? sha256 : [sha256];
+  if (!shas.length) return 0;
   const rows = await store.query<{ n: number }>(
     `WITH m AS (
        SELECT e.id, jsonb_agg(jsonb_build_object('code', 'year_hint_mismatch', 'source', s.id,
          'message', '来源 ' || s.id || ' 的栏目标题年度为 ' || s.year_hint || '，报告提取的年度为 ' || COALESCE(e.year::text, '（未识别）')
            || ' (listing title says ' || s.year_hint || ', extracted ' || COALESCE(e.year::text, 'none') || ')') ORDER BY s.id) AS add
        FROM extractions e JOIN sources s ON s.sha256 = e.sha256
-       WHERE e.sha256 = $1 AND e.pipeline = $2 AND e.status <> 'failed' AND s.year_hint IS NOT NULL
+       WHERE e.sha256 = ANY($1::text[]) AND e.pipeline = $2 AND e.status <> 'failed' AND s.year_hint IS NOT NULL
          AND e.year IS DISTINCT FROM s.year_hint
          AND NOT e.flags @> jsonb_build_array(jsonb_build_object('code', 'year_hint_mismatch', 'source', s.id))
        GROUP BY e.id)
      UPDATE extractions e SET flags = e.flags || m.add, status = CASE WHEN e.status = 'ok' THEN 'flagged' ELSE e.status END, updated_at = now()
      FROM m WHERE e.id = m.id
      RETURNING jsonb_array_length(m.add) AS n`,
-    [sha256, pipeline],
+    [shas, pipeline],
   );
   return rows.reduce((s, r) => s + Number(r.n), 0);
+}
+
+/** The contents of these URLs' sources that are extracted already (their year hints may be new). */
+export async function extractedShas(store: Store, urls: string[]): Promise<string[]> {
+  if (!urls.length) return [];
+  const rows = await store.query<{ sha256: string }>(
+    `SELECT DISTINCT sha256 FROM sources WHERE url = ANY($1::text[]) AND status = 'extracted' AND sha256 IS NOT NULL AND year_hint IS NOT NULL`,
+    [urls],
+  );
+  return rows.map((r) => r.sha256);
 }
