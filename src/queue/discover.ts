@@ -15,7 +15,7 @@ import { safeId, redisOptions, type QueueConfig } from './config';
 import { HostBusyError } from './host-limiter';
 import { ingest, type IngestEntry } from './ingest';
 import { waitingOutStoreOutages, type StageContext, type ExtractJobOutcome, type FetchOutcome } from './stages';
-import type { ExtractJobData, FetchJobData, Queues } from './queues';
+import type { ExtractJobData, FetchJobData } from './queues';
 
 export const DISCOVER_QUEUE = 'discover';
 
@@ -163,4 +163,3 @@ export async function checkYearHintAfter<T extends FetchOutcome | ExtractJobOutc
   return out;
 }
 
-export type { Queues };
