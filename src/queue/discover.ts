@@ -44,6 +44,7 @@ export interface DiscoverEnqueued {
 /** Store the columns and queue one discovery run of each (a new run per call: re-ingesting re-crawls). */
 export async function enqueueColumns(store: Store, cfg: QueueConfig, urls: string[], opts: { batch?: string } = {}): Promise<DiscoverEnqueued> {
   const batch = opts.batch ?? `b${Date.now().toString(36)}`;
+  urls = [...new Set(urls)];
   for (const u of urls) {
     const p = new URL(u);
     if (p.protocol !== 'http:' && p.protocol !== 'https:') throw new Error(`a column must be an http(s) URL: ${u}`);
