@@ -15,6 +15,7 @@ import { ExtractPool } from '../src/queue/extract-pool';
 import { RedisHostLimiter } from '../src/queue/host-limiter';
 import { processFetch, processExtract, newRobotsCache, waitingOutStoreOutages, isStoreUnavailable, StoreTrouble, type StageContext } from '../src/queue/stages';
 import { StoreWriter } from '../src/queue/store-writer';
+import { startDiscoverWorker, checkYearHintAfter } from '../src/queue/discover';
 
 export interface WorkerOptions {
   stages?: Array<'fetch' | 'extract'>;
@@ -109,13 +110,15 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
   };
 
   if (stages.includes('fetch')) {
-    const w = new Worker<FetchJobData>(FETCH_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processFetch(ctx, job, token), ctx.storeTrouble), { ...common, concurrency: cfg.fetch.concurrency });
+    const w = new Worker<FetchJobData>(FETCH_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processFetch(ctx, job, token).then((o) => checkYearHintAfter(ctx, job.data, o)), ctx.storeTrouble), { ...common, concurrency: cfg.fetch.concurrency });
     w.on('failed', (job, err) => void recordFinal('fetch', job, err));
     w.on('error', (e) => log(`nianbao worker (fetch): ${e.message}`));
     workers.push(w);
+    // column discovery runs where fetching does (it is network work under the same politeness limits)
+    workers.push(startDiscoverWorker(ctx, common, log));
   }
   if (stages.includes('extract')) {
-    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processExtract(ctx, job), ctx.storeTrouble), { ...common, concurrency: extractJobs(cfg) });
+    const w = new Worker<ExtractJobData>(EXTRACT_QUEUE, (job, token) => waitingOutStoreOutages(job, token, () => processExtract(ctx, job).then((o) => checkYearHintAfter(ctx, job.data, o)), ctx.storeTrouble), { ...common, concurrency: extractJobs(cfg) });
     w.on('failed', (job, err) => void recordFinal('extract', job, err));
     w.on('error', (e) => log(`nianbao worker (extract): ${e.message}`));
     workers.push(w);

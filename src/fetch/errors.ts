@@ -9,6 +9,8 @@ export type FetchErrorCode =
   | 'too_large'          // Content-Length or streamed body over the size limit
   | 'too_many_redirects'
   | 'http_error'         // a non-2xx final status (see httpStatus)
+  | 'listing_page'       // a column's listing of reports, not one report (ingest it with --discover)
+  | 'off_site'           // a redirect or attachment leads off the site the source must stay on (a column's)
   | 'empty_body';
 
 export class FetchError extends Error {

@@ -13,6 +13,15 @@ import { checkHost, safeLookup } from './safety';
 import { RobotsCache } from './robots';
 import { MemoryHostLimiter, type HostLimiter } from './limiter';
 import { decodeHtml, findAttachment, looksLikeHtml } from './wrapper';
+import { recogniseListing } from '../discover/listing';
+import { sameSite } from '../discover/site';
+
+/** The number of listed reports when the page is a listing and the attachment is one of its rows, else 0. */
+function listingOfAttachment(html: string, pageUrl: string, attachment: string): number {
+  const l = recogniseListing(html, pageUrl);
+  if (!l.listing || !l.items.some((i) => i.url === attachment)) return 0;
+  return l.items.filter((i) => i.report).length;
+}
 
 export { FetchError, isFetchError, retryableStatus, type FetchErrorCode } from './errors';
 export { blockedReason, checkHost } from './safety';
@@ -39,6 +48,8 @@ export interface FetchOptions {
   limiter?: HostLimiter | null;
   /** Resolve HTML wrapper pages to their attachment (default true). */
   followWrapper?: boolean;
+  /** Refuse any request (redirects and attachments included) off this URL's site (see src/discover/site.ts). */
+  sameSiteAs?: string;
   userAgent?: string;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
@@ -124,6 +135,7 @@ async function fetchOnce(url: string, o: Required<Pick<FetchOptions, 'timeoutMs'
       throw new FetchError('bad_url', `not a URL: ${current}`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new FetchError('bad_url', `only http(s) URLs are fetched: ${current}`);
+    if (o.sameSiteAs && !sameSite(new URL(o.sameSiteAs), u)) throw new FetchError('off_site', `${current}: off the site of ${o.sameSiteAs}, not fetched`);
     await checkHost(u.hostname, o.allowPrivate);
     let minInterval = 0;
     if (o.robots) {
@@ -226,8 +238,12 @@ export async function fetchDocument(url: string, opts: FetchOptions = {}): Promi
   let wrapperUrl: string | null = null;
   const redirects = [...first.redirects];
   if ((opts.followWrapper ?? true) && looksLikeHtml(first.bytes, first.contentType)) {
-    const w = findAttachment(decodeHtml(first.bytes, first.contentType), first.finalUrl);
+    const html = decodeHtml(first.bytes, first.contentType);
+    const w = findAttachment(html, first.finalUrl);
     if (w.attachment) {
+      // A column's listing links its reports as attachments too: one of them is not this URL's report.
+      const l = listingOfAttachment(html, first.finalUrl, w.attachment);
+      if (l) throw new FetchError('listing_page', `${first.finalUrl}: a listing of ${l} reports, not one report (ingest it with --discover)`);
       attachmentUrl = w.attachment;
       wrapperUrl = first.finalUrl;
       redirects.push(w.attachment);

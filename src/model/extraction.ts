@@ -92,7 +92,8 @@ export type FlagCode =
   | 'template_uncertain' // the template could not be told apart with confidence
   | 'no_tables'          // an official-format report whose tables were not found
   | 'tables_as_images'   // no tables in the text, but pictures where the tables belong (tables printed as images)
-  | 'input_truncated';   // the reader left part of the source out (page limit, unreadable pages)
+  | 'input_truncated'    // the reader left part of the source out (page limit, unreadable pages)
+  | 'year_hint_mismatch'; // the store's check: the year of a source's listing title (or CSV) differs from the extracted year
 
 export interface Flag {
   code: FlagCode;

@@ -15,6 +15,8 @@ export interface IngestEntry {
   url: string;
   agencyHint?: string | null;
   yearHint?: number | null;
+  /** Fetch only on this URL's site (reports discovered in a column). */
+  site?: string;
 }
 
 const DOC_EXT = new Set(['.pdf', '.doc', '.docx', '.html', '.htm', '.txt', '.wps']);
@@ -151,9 +153,11 @@ export async function ingest(
     const extractJobs: Parameters<Queues['extract']['addBulk']>[0] = [];
     // one statement for the whole chunk
     const upserted = await store.upsertSources(chunk.map((e): NewSource => ({ url: e.url, agencyHint: e.agencyHint ?? null, yearHint: e.yearHint ?? null, batch })));
+    const sites = new Map(chunk.filter((e) => e.site).map((e) => [e.url, e.site as string]));
     const decide = async ({ source, created }: { source: SourceRow; created: boolean }) => {
+      const site = sites.get(source.url);
       const enqueueFetch = (tag: string | null) =>
-        fetchJobs.push({ name: 'fetch', data: { sourceId: source.id, url: source.url, ...(opts.force ? { force: true } : {}) }, opts: { ...fetchJobOptions(cfg), jobId: fetchJobId(cfg, source.id, tag) } });
+        fetchJobs.push({ name: 'fetch', data: { sourceId: source.id, url: source.url, ...(opts.force ? { force: true } : {}), ...(source.yearHint != null ? { yearHint: source.yearHint } : {}), ...(site ? { site } : {}) }, opts: { ...fetchJobOptions(cfg), jobId: fetchJobId(cfg, source.id, tag) } });
       if (created) { res.queued++; enqueueFetch(null); return; }
       if (opts.force) { await store.requeueSource(source.id, batch); res.requeued++; enqueueFetch(forceTag); return; }
       if (source.status === 'queued') { res.requeued++; enqueueFetch(null); return; } // job may be lost: same jobId is a no-op if it exists
@@ -170,7 +174,7 @@ export async function ingest(
         contentType: source.contentType, sha256: sha, bytes: source.bytes ?? 0, blobPath: source.blobPath ?? '',
       });
       // job id per batch: sources sharing content share the job; the worker skips content already extracted
-      extractJobs.push({ name: 'extract', data: { sha256: sha, sourceId: source.id, uri: source.finalUrl ?? source.url, contentType: source.contentType }, opts: { ...extractJobOptions(cfg), jobId: extractJobId(cfg, sha, batch) } });
+      extractJobs.push({ name: 'extract', data: { sha256: sha, sourceId: source.id, uri: source.finalUrl ?? source.url, contentType: source.contentType, ...(source.yearHint != null ? { yearHint: source.yearHint } : {}) }, opts: { ...extractJobOptions(cfg), jobId: extractJobId(cfg, sha, batch) } });
       res.reextract++;
     };
     // a few at a time: the pg pool serves them in parallel, PGlite serialises them

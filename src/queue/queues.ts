@@ -13,6 +13,10 @@ export interface FetchJobData {
   sourceId: number;
   url: string;
   force?: boolean;
+  /** The source's year hint (listing title, CSV): checked against the extracted year (src/queue/discover.ts). */
+  yearHint?: number;
+  /** Stay on this URL's site (a discovered report stays on its column's site: redirects, attachments). */
+  site?: string;
 }
 
 export interface ExtractJobData {
@@ -21,6 +25,8 @@ export interface ExtractJobData {
   uri?: string;
   contentType?: string | null;
   force?: boolean;
+  /** As FetchJobData.yearHint, carried when a fetch job hands its document off. */
+  yearHint?: number;
 }
 
 export function fetchJobId(cfg: QueueConfig, sourceId: number, force?: string | null): string {

@@ -238,6 +238,7 @@ async function fetchAndStore(ctx: StageContext, job: Job<FetchJobData>, token: s
         robotsCache: ctx.robots,
         limiter: ctx.limiter,
         userAgent: cfg.fetch.userAgent,
+        sameSiteAs: job.data.site,
       }));
       bytes = r.bytes;
       sha = r.sha256;
@@ -265,7 +266,7 @@ async function fetchAndStore(ctx: StageContext, job: Job<FetchJobData>, token: s
       store.recordFetched(src.id, bytes, { finalUrl, attachmentUrl, httpStatus, contentType }, { sha256: sha, pipeline: job.data.force ? undefined : cfg.pipeline, asyncCommit: here, attempt }));
     if (doc.skipped) return { outcome: 'skipped', reason: doc.skipped === 'missing' ? 'source not in the store' : `source already ${doc.skipped}` };
     if (doc.extracted != null) return { outcome: 'fetched', sha256: doc.sha256, extract: 'exists' };
-    return await extractOrHandOff(ctx, doc.sha256, { sourceId: src.id, uri: finalUrl, contentType, force: job.data.force }, bytes, here);
+    return await extractOrHandOff(ctx, doc.sha256, { sourceId: src.id, uri: finalUrl, contentType, force: job.data.force, yearHint: job.data.yearHint }, bytes, here);
   } catch (e) {
     if (e instanceof HostBusyError && token) {
       // Politeness: give the slot back to other hosts and come back later (does not use up an attempt).

@@ -199,6 +199,38 @@ UPDATE extractions e SET cross_flags = (
 WHERE (SELECT count(*) FROM jsonb_array_elements(e.cross_flags) AS v(f) WHERE v.f->>'code' = 'duplicate_report') > 1;
 `,
   },
+  {
+    version: 7,
+    name: 'report columns (discovery) and the sources they listed',
+    // A column (栏目) is an agency's annual-report listing, crawled by the discover stage (src/discover).
+    // Each listed report is a source tagged with its column (the first column that listed it) and the
+    // title and date the listing gave it; the title's year is the source's year_hint. `skipped` keeps the
+    // listed items that were not queued (not a report title, off-site), so nothing is dropped unseen.
+    sql: `
+CREATE TABLE IF NOT EXISTS columns (
+  id            BIGSERIAL PRIMARY KEY,
+  url           TEXT NOT NULL UNIQUE,
+  status        TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','discovering','done','partial','failed')),
+  batch         TEXT,
+  runs          INTEGER NOT NULL DEFAULT 0,
+  pages         INTEGER NOT NULL DEFAULT 0,
+  listed        INTEGER NOT NULL DEFAULT 0,
+  reports       INTEGER NOT NULL DEFAULT 0,
+  new_reports   INTEGER NOT NULL DEFAULT 0,
+  skipped       JSONB NOT NULL DEFAULT '[]'::jsonb,
+  page_errors   JSONB NOT NULL DEFAULT '[]'::jsonb,
+  error_code    TEXT,
+  error_message TEXT,
+  created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  discovered_at TIMESTAMPTZ
+);
+ALTER TABLE sources ADD COLUMN IF NOT EXISTS column_id BIGINT REFERENCES columns(id) ON DELETE SET NULL;
+ALTER TABLE sources ADD COLUMN IF NOT EXISTS listed_title TEXT;
+ALTER TABLE sources ADD COLUMN IF NOT EXISTS listed_date TEXT;
+CREATE INDEX IF NOT EXISTS sources_column_idx ON sources (column_id, status);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

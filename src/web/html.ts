@@ -58,6 +58,7 @@ export const FLAG_ZH: Record<string, string> = {
   tables_as_images: '表格为图片',
   carry_over_mismatch: '结转与上年不符',
   duplicate_report: '重复报告',
+  year_hint_mismatch: '年度与栏目标题不符',
 };
 
 export const METHOD_ZH: Record<string, string> = {

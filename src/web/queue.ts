@@ -21,7 +21,7 @@ export const FORMATS = ['pdf', 'html', 'docx', 'doc', 'text', 'unknown'];
 export const FLAG_CODES = [
   'identity_failed', 'ambiguous_row', 'row_realigned', 'low_confidence', 'inferred', 'not_found', 'blank_cell',
   'implausible_value', 'unit_converted', 'prose_uncertain', 'prose_table_mismatch', 'meta_missing',
-  'template_uncertain', 'no_tables', 'tables_as_images', 'carry_over_mismatch', 'duplicate_report',
+  'template_uncertain', 'no_tables', 'tables_as_images', 'carry_over_mismatch', 'duplicate_report', 'year_hint_mismatch',
 ];
 
 const RANK = `(CASE e.status WHEN 'flagged' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END)`;

@@ -2,13 +2,17 @@
 import { openStore } from '../../store';
 import { queueConfigFromEnv } from '../../queue/config';
 import { openQueues, queueCounts } from '../../queue/queues';
+import { columnCounts } from '../../store/columns';
+import { openDiscoverQueue } from '../../queue/discover';
+import { columnLine } from './ingest';
 
 export const summary = 'show sources, extractions and queue jobs by stage and status, and throughput';
 
 export const help = `Usage: nianbao status [--json] [--batch ID] [--watch] [--no-queue]
 
 Sources by status (queued, fetched, extracted, failed), failures by stage:code, extractions of this
-pipeline version by status, jobs in the fetch and extract queues, and documents finished per minute.
+pipeline version by status, jobs in the fetch and extract queues, documents finished per minute, and
+per report column (ingest --discover) the reports found, extracted and failed.
   --batch ID    only the sources of one ingest batch
   --watch       refresh every 2 s until interrupted
   --no-queue    do not connect to Redis (store counts only)`;
@@ -22,11 +26,13 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = queueConfigFromEnv();
   const store = await openStore();
   const queues = noQueue ? null : openQueues(cfg);
+  const discoverQueue = noQueue ? null : openDiscoverQueue(cfg);
   try {
     for (;;) {
       const c = await store.counts(cfg.pipeline, batch);
-      const q = queues ? await queueCounts(queues) : null;
-      if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, ...c, queues: q }) + '\n');
+      const q = queues ? { ...(await queueCounts(queues)), discover: await (discoverQueue as NonNullable<typeof discoverQueue>).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed') } : null;
+      const columns = await columnCounts(store, cfg.pipeline, { batch });
+      if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, ...c, queues: q, columns }) + '\n');
       else {
         const s = c.sources;
         const lines = [
@@ -39,8 +45,11 @@ export async function run(argv: string[]): Promise<number> {
         if (f.length) lines.push(`failures     ${f.map(([k, n]) => `${k} ${n}`).join(', ')}`);
         if (q) {
           const fmt = (x: Record<string, number>) => `${x.waiting + (x.prioritized ?? 0)} waiting, ${x.active} active, ${x.delayed} delayed, ${x.failed} failed`;
-          lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`);
+          lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`, `queue discover ${fmt(q.discover)}`);
         }
+        const shown = columns.slice(0, 30);
+        lines.push(...shown.map(columnLine));
+        if (columns.length > shown.length) lines.push(`… ${columns.length - shown.length} more column(s) (--json lists all)`);
         process.stdout.write((watch ? '\x1b[2J\x1b[H' : '') + lines.join('\n') + '\n');
       }
       if (!watch) return 0;
@@ -48,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   } finally {
     await queues?.close();
+    await discoverQueue?.close();
     await store.close();
   }
 }
