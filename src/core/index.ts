@@ -14,7 +14,8 @@ import { tokenize } from '../recover/tokens';
 import { detectAndMap } from '../detect/detect';
 import { runChecks } from '../validate/checks';
 import { scoreTableFields, OK_CONFIDENCE } from '../score/score';
-import { proseFigures } from '../prose/figures';
+import { proseReading } from '../prose/figures';
+import { TABLE_BREAK } from '../prose/running-text';
 import { guessMeta } from '../meta/meta';
 import type { Values } from '../map/solve';
 
@@ -66,7 +67,9 @@ export function runCore(doc: DocumentModel): CoreResult {
   const detection = detectAndMap(tokens);
   const paragraphs = doc.blocks.filter((b) => b.kind === 'paragraph').map((b) => norm((b as { text: string }).text));
   const meta = guessMeta(paragraphs);
-  const figures = proseFigures(paragraphs);
+  // Running text never continues over a table: a break where each table stood.
+  const proseParas = doc.blocks.map((b) => (b.kind === 'paragraph' ? norm(b.text) : TABLE_BREAK));
+  const { figures, setAside } = proseReading(proseParas, { year: meta.year });
 
   if (detection.template === 'free' && !meta.isReport) {
     throw new ExtractError('not_annual_report', 'no official statistics tables and no sign of an information-disclosure annual report (信息公开…年度报告) in the text');
@@ -121,6 +124,12 @@ export function runCore(doc: DocumentModel): CoreResult {
     if (passed.length) cell.passed = passed;
     if (failed.length) cell.failed = failed;
     cells[f.key] = cell;
+  }
+
+  // The text speaks of a figure but only for another year (or as a change): the report's own may be missing.
+  for (const key of new Set(setAside.map((a) => a.key))) {
+    const a = setAside.find((x) => x.key === key)!;
+    flags.push({ code: 'prose_uncertain', field: key, message: `the text gives ${a.value} for ${key} only in a sentence set aside (${a.reason}): “${a.sentence.slice(0, 80)}”` });
   }
 
   if (template === 'free' && figures.length === 0) {

@@ -1,0 +1,90 @@
+/**
+ * Paragraphs → running text, the way a reader reads it: a sentence that a page break, a hard line
+ * wrap (text dumps of PDFs) or page furniture (第3页 共8页, — 3 —, a running header) cuts in two
+ * is one sentence again, and a table of contents is not text at all. Works on any reader's
+ * paragraphs (already normalised): the PDF reader joins over page breaks itself where it can,
+ * this catches what reaches the core still cut.
+ */
+
+const PAGE_NUMBER = [
+  /^第\s*\d+\s*页\s*[,，/、]?\s*(共\s*\d+\s*页)?$/,
+  /^共\s*\d+\s*页\s*[,，/、]?\s*第\s*\d+\s*页$/,
+  /^[-—–－―_~·•\s]*\d{1,4}[-—–－―_~·•\s]*$/,
+  /^\d{1,4}\s*\/\s*\d{1,4}$/,
+  /^(page\s*)?\d+\s*(of\s*\d+)?$/i,
+  /^[-—–－―\s]*第\s*\d+\s*页[-—–－―\s]*$/,
+];
+
+/** A page number line: 第3页 共8页, — 3 —, -3-, 3/8, Page 3 of 8. */
+export function isPageNumberLine(text: string): boolean {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 0 && t.length <= 20 && PAGE_NUMBER.some((re) => re.test(t));
+}
+
+/** A table-of-contents line: a heading, dot leaders (or a wide gap) and a page number. */
+const TOC_LINE = /^.{2,60}?(?:[.…·．。_\-—]{3,}|…{2,}|\s{3,})\s*\d{1,3}\s*$/;
+const TOC_HEAD = /^目\s*录$/;
+
+/** Ends a sentence (or a clause that a heading or list item closes). */
+const TERMINAL = /[。！？!?；;：:]$/;
+/** A heading or list item: a section numeral and no running text after it. */
+const HEADING = /^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d)|第[一二三四五六七八九十]+[章节部分])/;
+const CLAUSE_MARK = /[。；;，,：:]/;
+/** Starts with a unit: the rest of a figure whose number ended the line before (…122 / 条，…). */
+const UNIT_START = /^[条件次起宗个份人]/;
+
+/** What the core puts where a table stood between paragraphs: text never runs over a table. */
+export const TABLE_BREAK = '';
+
+/** Repeated short lines (digits aside): running headers or footers when they cut a sentence. */
+function repeatedLines(paras: string[]): Set<string> {
+  const counts = new Map<string, number>();
+  for (const p of paras) {
+    if (!p || p.length > 50 || TERMINAL.test(p)) continue;
+    const k = furnitureKey(p);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return new Set([...counts].filter(([, c]) => c >= 2).map(([k]) => k));
+}
+
+const furnitureKey = (p: string) => p.replace(/\s+/g, '').replace(/\d+/g, '#');
+
+/** Short enough to be a table cell dumped on its own line (never joined to its neighbours). */
+const cellLike = (p: string) => p.length < 6 && !UNIT_START.test(p);
+
+function isHeading(p: string): boolean {
+  return HEADING.test(p) && !CLAUSE_MARK.test(p);
+}
+
+/**
+ * Paragraphs with table-of-contents lines dropped and sentences cut by a page break, a wrap or
+ * furniture joined again. Paragraphs that end a sentence, headings and cell-like lines keep
+ * their bounds, so table cells dumped one per line are never run together. An empty paragraph
+ * (an empty cell, or TABLE_BREAK where a table stood) is a hard break.
+ */
+export function runningText(paragraphs: string[]): string[] {
+  const paras = paragraphs.map((p) => p.trim());
+  const repeated = repeatedLines(paras);
+  const furniture = (p: string) => isPageNumberLine(p) || repeated.has(furnitureKey(p));
+  const out: string[] = [];
+  let open = false; // the last output paragraph may continue
+  for (let i = 0; i < paras.length; i++) {
+    const p = paras[i];
+    if (p === '') {
+      open = false; // an empty cell, or a table between the paragraphs (TABLE_BREAK)
+      continue;
+    }
+    if (TOC_HEAD.test(p) || TOC_LINE.test(p)) {
+      open = false;
+      continue;
+    }
+    if (open && furniture(p)) continue; // cuts an open sentence: drop it, keep the sentence open
+    const last = out[out.length - 1];
+    const joinable = open && !cellLike(p) && !isHeading(p) && !(/\d$/.test(last) && /^\d/.test(p));
+    if (joinable) out[out.length - 1] = last + p;
+    else out.push(p);
+    const cur = out[out.length - 1];
+    open = !TERMINAL.test(cur) && !cellLike(cur) && !isHeading(cur) && !furniture(cur);
+  }
+  return out;
+}
