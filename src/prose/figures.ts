@@ -46,6 +46,7 @@ interface Rule {
 
 const N = '(\\d[\\d,]*)';
 const GAP = '[^。;；,，\\d]{0,12}?';
+const WIDE_GAP = '[^。;；,，\\d]{0,20}?';
 const UNIT = '(?:起|件|次|宗|个)';
 
 const RULES: Rule[] = [
@@ -57,7 +58,8 @@ const RULES: Rule[] = [
   {
     key: 'p.requests_total',
     direct: [
-      new RegExp(`(?:受理|收到|接收|接到|办理|新收)${GAP}(?:依申请公开|政府信息公开申请|信息公开申请|公开申请)${GAP}(?:共计|总计|合计|累计|共)?${N}\\s*(?:件|条|个|宗|份|次)`, 'g'),
+      // who applied may stand between the verb and the object: 受理公民、法人和其他组织提出的…申请
+      new RegExp(`(?:受理|收到|接收|接到|办理|新收)${WIDE_GAP}(?:依申请公开|政府信息公开申请|信息公开申请|公开申请)${GAP}(?:共计|总计|合计|累计|共)?${N}\\s*(?:件|条|个|宗|份|次)`, 'g'),
       new RegExp(`(?:依申请公开|政府信息公开申请|信息公开申请)(?:共计|总计|合计|累计|共)${N}\\s*(?:件|条|个|宗|份)`, 'g'),
     ],
     negation: /(?:未|没有)(?:收到|受理|接到|接收)[^。;；]{0,15}?申请/,
@@ -91,8 +93,8 @@ const CONFIDENCE = { direct: 0.97, total: 0.85, negation: 0.9 };
 
 /** Between the keyword and its number: a change (较上年增加…) or a split (分别…), not a count. */
 const CHANGE = /较|比|增加|减少|增长|下降|提高|上升|降低|同比|环比|分别|依次/;
-/** Dates a figure to a time before the report's year. */
-const TIME_MARK = /((?:19|20)\d{2})\s*年|上一?年|去年|前一?年|同期|上期|以往|往年/g;
+/** Dates a figure: a year, the report's own time (本年度, 全年…) or an earlier one (上年度, 同期…). */
+const TIME_MARK = /((?:19|20)\d{2})\s*年|(?:上一?年度?|去年|前一?年)(?:全年|同期)?|同期|上期|以往|往年|(本年|今年|全年|报告期|当年)/g;
 
 function toNumber(s: string): number {
   return Number(s.replace(/,/g, ''));
@@ -106,7 +108,7 @@ function timeOf(sentence: string, at: number, year: number | null | undefined): 
   const before = sentence.slice(0, at).replace(/《[^》]*》/g, (m) => '_'.repeat(m.length));
   let last: RegExpExecArray | null = null;
   for (const m of before.matchAll(TIME_MARK)) last = m as RegExpExecArray;
-  if (!last) return 'own';
+  if (!last || last[2]) return 'own'; // no marker, or 本年度/全年…
   if (!last[1]) return 'other';
   return year && Number(last[1]) !== year ? 'other' : 'own';
 }

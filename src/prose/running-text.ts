@@ -49,8 +49,8 @@ function repeatedLines(paras: string[]): Set<string> {
 
 const furnitureKey = (p: string) => p.replace(/\s+/g, '').replace(/\d+/g, '#');
 
-/** Short enough to be a table cell dumped on its own line (never joined to its neighbours). */
-const cellLike = (p: string) => p.length < 6 && !UNIT_START.test(p);
+/** Short enough to be a table cell dumped on its own line (never joined to its neighbours); a sentence's end (…0件。) is not. */
+const cellLike = (p: string) => p.length < 6 && !UNIT_START.test(p) && !TERMINAL.test(p);
 
 function isHeading(p: string): boolean {
   return HEADING.test(p) && !CLAUSE_MARK.test(p);
@@ -65,6 +65,9 @@ function isHeading(p: string): boolean {
 export function runningText(paragraphs: string[]): string[] {
   const paras = paragraphs.map((p) => p.trim());
   const repeated = repeatedLines(paras);
+  // A running header usually repeats the title (one line, or its first two lines joined), so it is furniture even where it appears once.
+  const opening = paras.filter((p) => p).slice(0, 3);
+  for (const t of [...opening, opening.slice(0, 2).join('')]) if (t.length <= 50) repeated.add(furnitureKey(t));
   const furniture = (p: string) => isPageNumberLine(p) || repeated.has(furnitureKey(p));
   const out: string[] = [];
   let open = false; // the last output paragraph may continue
