@@ -15,7 +15,7 @@ import { detectAndMap } from '../detect/detect';
 import { runChecks } from '../validate/checks';
 import { scoreTableFields, OK_CONFIDENCE } from '../score/score';
 import { proseReading } from '../prose/figures';
-import { TABLE_BREAK } from '../prose/running-text';
+import { TABLE_BREAK, furnitureIndices } from '../prose/running-text';
 import { guessMeta } from '../meta/meta';
 import type { Values } from '../map/solve';
 
@@ -63,12 +63,12 @@ export function runCore(doc: DocumentModel): CoreResult {
     return r;
   };
 
-  const tokens = tokenize(doc, norm);
+  // One entry per block (running text never continues over a table: a break where each stood).
+  const proseParas = doc.blocks.map((b) => (b.kind === 'paragraph' ? norm(b.text) : TABLE_BREAK));
+  const tokens = tokenize(doc, norm, furnitureIndices(proseParas));
   const detection = detectAndMap(tokens);
   const paragraphs = doc.blocks.filter((b) => b.kind === 'paragraph').map((b) => norm((b as { text: string }).text));
   const meta = guessMeta(paragraphs);
-  // Running text never continues over a table: a break where each table stood.
-  const proseParas = doc.blocks.map((b) => (b.kind === 'paragraph' ? norm(b.text) : TABLE_BREAK));
   const { figures, setAside } = proseReading(proseParas, { year: meta.year });
 
   if (detection.template === 'free' && !meta.isReport) {

@@ -89,7 +89,7 @@ const PAIRS: RegExp[] = [
 ];
 const BOTH = new RegExp(`行政复议(?:案件)?(?:和|、|及|与|以及)(?:行政)?诉讼(?:案件)?(?:数量|数)?(?:均|各)(?:为|是)?${N}\\s*${UNIT}`, 'g');
 
-const CONFIDENCE = { direct: 0.97, total: 0.85, negation: 0.9 };
+const CONFIDENCE = { direct: 0.97, total: 0.85, negation: 0.9, clauseNegation: 0.97 };
 
 /** Between the keyword and its number: a change (较上年增加…) or a split (分别…), not a count. */
 const CHANGE = /较|比|增加|减少|增长|下降|提高|上升|降低|同比|环比|分别|依次/;
@@ -127,7 +127,7 @@ export function sentences(paragraphs: string[]): string[] {
   return out;
 }
 
-interface Found { value: number; sentence: string; pattern: ProseFigure['pattern'] }
+interface Found { value: number; sentence: string; pattern: ProseFigure['pattern']; strong?: boolean }
 
 export function proseReading(paragraphs: string[], opts: ProseOptions = {}): { figures: ProseFigure[]; setAside: SetAside[] } {
   const sents = sentences(paragraphs);
@@ -190,12 +190,15 @@ export function proseReading(paragraphs: string[], opts: ProseOptions = {}): { f
     }
     if (!list.length && rule.negation) {
       for (const s of sents) {
-        if (rule.negation.test(s)) list.push({ value: 0, sentence: s, pattern: 'negation' });
+        const m = rule.negation.exec(s);
+        // within one clause (未发生…行政复议, 无行政复议和行政诉讼案件) a negation is as plain as a count
+        if (m) list.push({ value: 0, sentence: s, pattern: 'negation', strong: !/[，,]/.test(m[0]) });
       }
     }
     if (!list.length) continue;
     const first = list[0];
-    const fig: ProseFigure = { key: rule.key, value: first.value, confidence: CONFIDENCE[first.pattern], sentence: first.sentence, pattern: first.pattern };
+    const confidence = first.strong ? CONFIDENCE.clauseNegation : CONFIDENCE[first.pattern];
+    const fig: ProseFigure = { key: rule.key, value: first.value, confidence, sentence: first.sentence, pattern: first.pattern };
     const others = [...new Set(list.filter((f) => f.value !== first.value).map((f) => f.value))];
     if (others.length) {
       fig.conflicts = others;

@@ -9,13 +9,14 @@
 const PAGE_NUMBER = [
   /^第\s*\d+\s*页\s*[,，/、]?\s*(共\s*\d+\s*页)?$/,
   /^共\s*\d+\s*页\s*[,，/、]?\s*第\s*\d+\s*页$/,
-  /^[-—–－―_~·•\s]*\d{1,4}[-—–－―_~·•\s]*$/,
+  /^[-—–－―_~·•]+\s*\d{1,4}\s*[-—–－―_~·•]+$/, // — 3 —, -3- (decorated on both sides: -3 is a number)
+  /^\d{1,4}$/, // bare: furniture only where it cuts running text or sits by a running header
   /^\d{1,4}\s*\/\s*\d{1,4}$/,
   /^(page\s*)?\d+\s*(of\s*\d+)?$/i,
   /^[-—–－―\s]*第\s*\d+\s*页[-—–－―\s]*$/,
 ];
 
-/** A page number line: 第3页 共8页, — 3 —, -3-, 3/8, Page 3 of 8. */
+/** A page number line: 第3页 共8页, — 3 —, -3-, 3/8, Page 3 of 8, or a bare 3. */
 export function isPageNumberLine(text: string): boolean {
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > 0 && t.length <= 20 && PAGE_NUMBER.some((re) => re.test(t));
@@ -36,11 +37,14 @@ const UNIT_START = /^[条件次起宗个份人]/;
 /** What the core puts where a table stood between paragraphs: text never runs over a table. */
 export const TABLE_BREAK = '';
 
-/** Repeated short lines (digits aside): running headers or footers when they cut a sentence. */
+/**
+ * Repeated short lines (digits aside) that name the report: running headers or footers. Other
+ * repeated lines are not (labels of a table dumped one cell per line repeat too).
+ */
 function repeatedLines(paras: string[]): Set<string> {
   const counts = new Map<string, number>();
   for (const p of paras) {
-    if (!p || p.length > 50 || TERMINAL.test(p)) continue;
+    if (!p || p.length > 50 || TERMINAL.test(p) || !/报告|年报/.test(p)) continue;
     const k = furnitureKey(p);
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
@@ -56,6 +60,45 @@ function isHeading(p: string): boolean {
   return HEADING.test(p) && !CLAUSE_MARK.test(p);
 }
 
+/** The running headers of a document: repeated short lines, and lines that repeat its title. */
+function headerKeys(paras: string[]): Set<string> {
+  const keys = repeatedLines(paras);
+  const opening = paras.filter((p) => p).slice(0, 3);
+  for (const t of [...opening, opening.slice(0, 2).join('')]) if (t.length >= 6 && t.length <= 50 && !BARE_NUMBER.test(t)) keys.add(furnitureKey(t));
+  return keys;
+}
+
+const BARE_NUMBER = /^\d{1,4}$/;
+/** Running text that a page break can cut: long (longer than the labels of a one-value table row) and not closed. */
+const openProse = (p: string | undefined) => !!p && p.length >= 15 && !TERMINAL.test(p);
+
+/**
+ * Paragraphs that are page furniture and no table cell (indices into `paras`, one entry per block
+ * with TABLE_BREAK for tables): page numbers (第3页 共8页, — 3 —), running headers after the
+ * opening lines, and bare page numbers — a number just before a running header (the footer of the
+ * page ending), just after one with running text below it, or alone between the two halves of a
+ * cut sentence. A bare number elsewhere may be a cell of a one-cell-per-line dump: kept.
+ */
+export function furnitureIndices(paras: string[]): Set<number> {
+  const p = paras.map((x) => x.trim());
+  const headers = headerKeys(p);
+  let seen = 0;
+  const opening = new Set<number>();
+  for (let i = 0; i < p.length && seen < 3; i++) if (p[i]) (opening.add(i), seen++);
+  const isHeader = (i: number) => i >= 0 && i < p.length && !!p[i] && !opening.has(i) && p[i].length <= 50 && !BARE_NUMBER.test(p[i]) && headers.has(furnitureKey(p[i]));
+  const out = new Set<number>();
+  for (let i = 0; i < p.length; i++) {
+    const t = p[i];
+    if (!t) continue;
+    if (isHeader(i)) out.add(i);
+    else if (!BARE_NUMBER.test(t)) {
+      if (isPageNumberLine(t)) out.add(i);
+    } else if (isHeader(i + 1) || (isHeader(i - 1) && (p[i + 1] ?? '').length >= 6 && !BARE_NUMBER.test(p[i + 1] ?? ''))) out.add(i);
+    else if (openProse(p[i - 1]) && (p[i + 1] ?? '').length >= 6 && !isHeading(p[i + 1])) out.add(i);
+  }
+  return out;
+}
+
 /**
  * Paragraphs with table-of-contents lines dropped and sentences cut by a page break, a wrap or
  * furniture joined again. Paragraphs that end a sentence, headings and cell-like lines keep
@@ -64,10 +107,8 @@ function isHeading(p: string): boolean {
  */
 export function runningText(paragraphs: string[]): string[] {
   const paras = paragraphs.map((p) => p.trim());
-  const repeated = repeatedLines(paras);
   // A running header usually repeats the title (one line, or its first two lines joined), so it is furniture even where it appears once.
-  const opening = paras.filter((p) => p).slice(0, 3);
-  for (const t of [...opening, opening.slice(0, 2).join('')]) if (t.length <= 50) repeated.add(furnitureKey(t));
+  const repeated = headerKeys(paras);
   const furniture = (p: string) => isPageNumberLine(p) || repeated.has(furnitureKey(p));
   const out: string[] = [];
   let open = false; // the last output paragraph may continue
