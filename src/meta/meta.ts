@@ -124,7 +124,8 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
 
   let agency: string | null = null;
   const name = titleName.trim();
-  for (const body of [masthead, signature].map((b) => b && stripAlias(b))) {
+  // a masthead or signature may print the place only (隆德县城关镇): completed like the title's name
+  for (const body of [masthead, signature].map((b) => b && completeName(stripAlias(b)))) {
     if (!body) continue;
     if (!name) {
       agency = body;
@@ -137,7 +138,7 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
     }
   }
   if (!agency && name) agency = completeName(name);
-  if (!agency && masthead) agency = stripAlias(masthead);
+  if (!agency && masthead) agency = completeName(stripAlias(masthead));
   // Whatever the title, masthead and signature gave, only a name is an agency: else meta_missing.
   if (agency !== null && !isOrganisationName(agency)) {
     const named = [masthead, signature].map((b) => b && stripAlias(b)).find((b) => b && isOrganisationName(b));
