@@ -87,7 +87,7 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
     year = Number(m[1]);
     const before = l.slice(0, m.index);
     const after = l.slice(m.index + m[0].length).replace(REPORT_SUFFIX, '');
-    titleName = (before || after).replace(/[\d年度]+$/, '');
+    titleName = (before || after).replace(/[\d年度]+$/, '').replace(/^(?:[《“"]|关于)+/, '').replace(/关于$/, '');
     evidence.yearFrom = 'title';
     break;
   }

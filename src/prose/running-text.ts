@@ -69,8 +69,8 @@ function headerKeys(paras: string[]): Set<string> {
 }
 
 const BARE_NUMBER = /^\d{1,4}$/;
-/** Running text that a page break can cut: long (longer than the labels of a one-value table row) and not closed. */
-const openProse = (p: string | undefined) => !!p && p.length >= 15 && !TERMINAL.test(p);
+/** Running text that a page break can cut: longer than the label of a one-value table row (政府集中采购, 行政事业性收费), not closed. */
+const openProse = (p: string | undefined) => !!p && p.length >= 8 && !TERMINAL.test(p) && !isHeading(p);
 
 /**
  * Paragraphs that are page furniture and no table cell (indices into `paras`, one entry per block
@@ -107,9 +107,9 @@ export function furnitureIndices(paras: string[]): Set<number> {
  */
 export function runningText(paragraphs: string[]): string[] {
   const paras = paragraphs.map((p) => p.trim());
-  // A running header usually repeats the title (one line, or its first two lines joined), so it is furniture even where it appears once.
-  const repeated = headerKeys(paras);
-  const furniture = (p: string) => isPageNumberLine(p) || repeated.has(furnitureKey(p));
+  const furn = furnitureIndices(paras);
+  // a bare number is furniture only where furnitureIndices says so (elsewhere it may be a cell)
+  const furniture = (i: number) => furn.has(i) || (isPageNumberLine(paras[i]) && !BARE_NUMBER.test(paras[i]));
   const out: string[] = [];
   let open = false; // the last output paragraph may continue
   for (let i = 0; i < paras.length; i++) {
@@ -122,13 +122,13 @@ export function runningText(paragraphs: string[]): string[] {
       open = false;
       continue;
     }
-    if (open && furniture(p)) continue; // cuts an open sentence: drop it, keep the sentence open
+    if (open && furniture(i)) continue; // cuts an open sentence: drop it, keep the sentence open
     const last = out[out.length - 1];
     const joinable = open && !cellLike(p) && !isHeading(p) && !(/\d$/.test(last) && /^\d/.test(p));
     if (joinable) out[out.length - 1] = last + p;
     else out.push(p);
     const cur = out[out.length - 1];
-    open = !TERMINAL.test(cur) && !cellLike(cur) && !isHeading(cur) && !furniture(cur);
+    open = !TERMINAL.test(cur) && !cellLike(cur) && !isHeading(cur) && !(cur === p && furniture(i));
   }
   return out;
 }
