@@ -72,6 +72,9 @@ const BARE_NUMBER = /^\d{1,4}$/;
 /** Running text that a page break can cut: longer than the label of a one-value table row (政府集中采购, 行政事业性收费), not closed. */
 const openProse = (p: string | undefined) => !!p && p.length >= 8 && !TERMINAL.test(p) && !isHeading(p);
 
+/** What follows a page break inside running text: more of it (a cell is short and never ends a sentence). */
+const continuesProse = (p: string | undefined) => !!p && (p.length >= 6 || TERMINAL.test(p)) && !isHeading(p) && !BARE_NUMBER.test(p);
+
 /**
  * Paragraphs that are page furniture and no table cell (indices into `paras`, one entry per block
  * with TABLE_BREAK for tables): page numbers (第3页 共8页, — 3 —), running headers after the
@@ -93,8 +96,8 @@ export function furnitureIndices(paras: string[]): Set<number> {
     if (isHeader(i)) out.add(i);
     else if (!BARE_NUMBER.test(t)) {
       if (isPageNumberLine(t)) out.add(i);
-    } else if (isHeader(i + 1) || (isHeader(i - 1) && (p[i + 1] ?? '').length >= 6 && !BARE_NUMBER.test(p[i + 1] ?? ''))) out.add(i);
-    else if (openProse(p[i - 1]) && (p[i + 1] ?? '').length >= 6 && !isHeading(p[i + 1])) out.add(i);
+    } else if (isHeader(i + 1) || (isHeader(i - 1) && continuesProse(p[i + 1]))) out.add(i);
+    else if (openProse(p[i - 1]) && continuesProse(p[i + 1])) out.add(i);
   }
   return out;
 }
