@@ -78,7 +78,8 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
   let titleName = '';
   let year: number | null = null;
   for (let i = 0; i < head.length; i++) {
-    const l = head[i];
+    // a title wrapped inside its keyword (…2021年政府信 / 息公开工作年度报告) is read with its next line
+    const l = /信息公开|政务公开|年报|年度报告/.test(head[i]) || !YEAR.test(head[i]) ? head[i] : head[i] + (head[i + 1] ?? '');
     // a title, not a sentence that names the year (2021年，我局共收到…): no clause punctuation
     if (!/信息公开|政务公开|年报|年度报告/.test(l) || l.length > 60 || TITLE_CLAUSE.test(l)) continue;
     const m = YEAR.exec(l);
