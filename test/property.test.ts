@@ -43,6 +43,7 @@ const caseOf = (mutations: fc.Arbitrary<Mutation[]>): fc.Arbitrary<MCase> =>
     layout: fc.constantFrom(...LAYOUTS),
     traditional: fc.boolean(),
     mutations,
+    lookalikes: fc.boolean(),
   });
 
 /** Any damage, one to three mutations. */
