@@ -4,8 +4,9 @@
  * distractors real reports carry — last year's figures (2020年主动公开…, 上年度…, 同期…), changes
  * (较上年增加15条, 同比增长12%), 诉讼 without 行政, 分别/均 pairs — with a 目录 after the title,
  * hard line wraps of text dumps (pdftotext) and page furniture (page numbers, a running header)
- * cutting figure sentences at a page break. Text dumps of free reports and of table reports (the
- * prose figures then agree with the tables, as the core cross-checks them).
+ * cutting figure sentences at a page break. Text dumps of free reports and of table reports, and
+ * web pages of table reports (the prose figures then agree with the tables, as the core
+ * cross-checks them).
  */
 import type { ClassDoc, ClassGenerator } from './harness';
 import { Rng } from '../fixtures/prng';
@@ -13,6 +14,7 @@ import { generateGrid, type Scale } from '../fixtures/grid-gen';
 import { templateKeys } from '../fixtures/grid-spec';
 import { composeTableReport } from '../fixtures/render/compose';
 import { renderCellPerLine, renderCleanTabs } from '../fixtures/render/text';
+import { renderHtml } from '../fixtures/render/html';
 import { AGENCIES, filler, intro, problems, signatureDate, title, type Agency } from '../fixtures/render/report';
 
 type Facts = Partial<Record<'p.proactive_total' | 'p.requests_total' | 'p.consultations' | 'p.reviews' | 'p.lawsuits', number>>;
@@ -160,7 +162,7 @@ export const proseWild: ClassGenerator = {
     for (let i = 0; i < n; i++) {
       const r = rng.fork(i);
       const agency: Agency = r.pick(AGENCIES);
-      const layout = r.pick(['free', 'free', 'clean-tabs', 'cell-per-line'] as const);
+      const layout = r.pick(['free', 'free', 'clean-tabs', 'cell-per-line', 'html'] as const);
       const template = layout === 'free' ? 'free' : r.pick(['2019', '2021'] as const);
       const year = template === '2019' ? r.int(2019, 2020) : template === '2021' ? r.int(2021, 2024) : r.int(2016, 2020);
       const facts: Facts = { 'p.proactive_total': r.int(...PROACTIVE[agency.scale]) };
@@ -201,12 +203,19 @@ export const proseWild: ClassGenerator = {
         // the lead filler, the figure paragraphs, the two trailing fillers
         rep.overview = [rep.overview[0], () => MARK, ...rep.overview.slice(-2)];
         rep.prose = facts;
-        text = (layout === 'clean-tabs' ? renderCleanTabs : renderCellPerLine)(rep, r.fork(5), String).text;
-        const at = text.indexOf(MARK);
-        const lineStart = text.lastIndexOf('\n', at) + 1;
-        const indent = text.slice(lineStart, at);
         const paras = figureParagraphs(r.fork(2), year, facts, prev);
-        text = text.slice(0, lineStart) + figureLines(paras, indent).join('\n') + text.slice(at + MARK.length);
+        if (layout === 'html') {
+          // a web page: paragraphs as <p> (or <br> lines inside Word's spans), no page furniture
+          const word = r.chance(0.4);
+          text = renderHtml(rep, r.fork(5), String, { blankZeros: false, word, s2Merged: r.chance(0.5) }).text;
+          text = text.replace(MARK, paras.join(word ? '<br>' : '</p>\n<p style="text-indent:2em">'));
+        } else {
+          text = (layout === 'clean-tabs' ? renderCleanTabs : renderCellPerLine)(rep, r.fork(5), String).text;
+          const at = text.indexOf(MARK);
+          const lineStart = text.lastIndexOf('\n', at) + 1;
+          const indent = text.slice(lineStart, at);
+          text = text.slice(0, lineStart) + figureLines(paras, indent).join('\n') + text.slice(at + MARK.length);
+        }
         if (r.chance(0.4)) {
           const body = text.indexOf('根据《中华人民共和国政府信息公开条例》');
           const start = text.lastIndexOf('\n', body) + 1;
@@ -218,7 +227,7 @@ export const proseWild: ClassGenerator = {
       const id = `prose-${seed}-${i}`;
       docs.push({
         bytes: Buffer.from(text, 'utf8'),
-        name: `${id}.txt`,
+        name: `${id}.${layout === 'html' ? 'html' : 'txt'}`,
         expected: {
           id, layout: template === 'free' ? 'free' : layout, variant: `${layout}${c.wrapAt ? '/wrap' : ''}${c.page > 1 ? '/pagebreak' : ''}`,
           template, year, agency: agency.name, scale: agency.scale, fields, mustFlag: false,
