@@ -4,7 +4,9 @@
  * reports printed by Chromium on small pages with its own running header (date, title) and footer
  * (URL, page n/m), so that figure sentences run over page breaks with real page furniture between
  * their halves (issue 13.7). Each variant pads the text differently so the breaks fall in different
- * sentences; the expected figures go to <name>.expected.json. test/prose-pdf.test.ts reads them.
+ * sentences; lookalike-a prints look-alike radicals and compatibility ideographs into the text
+ * layer (issue 13.3). The expected figures go to <name>.expected.json; test/prose-pdf.test.ts
+ * reads them.
  *
  *   node scripts/make-prose-break-pdfs.js
  *
@@ -55,6 +57,7 @@ ${pad(2)}
 
 const VARIANTS = [
   { name: 'break-a', agency: '隆德县城关镇人民政府', short: '城关镇人民政府', year: 2021, pt: 11, pad: 2, prev: 180, proactive: 236, web: 120, requests: 7, consultations: 45, reviews: 1, lawsuits: 2 },
+  { name: 'lookalike-a', lookalikes: true, agency: '固原市原州区人民政府', short: '原州区人民政府', year: 2022, pt: 11, pad: 1, prev: 800, proactive: 934, web: 500, requests: 31, consultations: 260, reviews: 4, lawsuits: 2 },
   { name: 'break-c', agency: '峨山县甸中镇人民政府', short: '甸中镇人民政府', year: 2022, pt: 10.5, pad: 4, prev: 300, proactive: 412, web: 201, requests: 12, consultations: 77, reviews: 2, lawsuits: 0 },
 ];
 
@@ -76,6 +79,15 @@ function print(src, pdf) {
     '--disable-component-update', '--disable-sync', `--print-to-pdf=${pdf}`, `file://${src}`], { stdio: ['ignore', 'ignore', 'ignore'], timeout: 120000 });
 }
 
+/**
+ * Look-alike code points as some fonts' exports carry them (issue 13.3): Radicals Supplement,
+ * Kangxi and compatibility forms for characters of the name and the figure sentences.
+ */
+const LOOKALIKES = { 民: '⺠', 门: '⻔', 长: '⻓', 见: '⻅', 人: '⼈', 年: '\uf98e', 不: '\uf967', 行: '\ufa08' };
+function withLookalikes(html) {
+  return html.replace(/>([^<]+)</g, (_m, t) => `>${Array.from(t, (c) => LOOKALIKES[c] ?? c).join('')}<`);
+}
+
 fs.mkdirSync(OUT, { recursive: true });
 for (const base of VARIANTS) {
   const src = path.join(TMP, `${base.name}.html`);
@@ -85,9 +97,9 @@ for (const base of VARIANTS) {
   search: for (let pad = base.pad; pad < base.pad + 6; pad++) {
     for (const pt of [base.pt, base.pt + 0.5, base.pt - 0.5, base.pt + 1]) {
       v = { ...base, pad, pt };
-      fs.writeFileSync(src, report(v));
+      fs.writeFileSync(src, v.lookalikes ? withLookalikes(report(v)) : report(v));
       print(src, pdf);
-      if (splitsFigure(pdf, v)) break search;
+      if (v.lookalikes || splitsFigure(pdf, v)) break search;
     }
   }
   const expected = {
