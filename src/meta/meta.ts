@@ -63,8 +63,9 @@ function merge(title: string, body: string): string {
   return '';
 }
 
+/** A line that names a body: an organisation name, or a town or street printed without its office (城关镇, 北关街道). */
 function isAgencyLine(s: string): boolean {
-  return isOrganisationName(stripAlias(s));
+  return isOrganisationName(stripAlias(s).replace(/街道$/, '街道办事处'));
 }
 
 export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear() + 1): MetaGuess {

@@ -126,9 +126,12 @@ export const agencyNames: ClassGenerator = {
         tail = r.pick([[date(r, year)], ['特此报告。', date(r, year)], []]);
         variant = `missing/h${h}/f${f}`;
       } else if (a.scale === 'township' && r.chance(0.3)) {
-        head = PLACE_HEAD(a, year);
-        tail = [a.short, date(r, year)];
-        variant = 'place+short';
+        // the place in the title or on a masthead line of its own (sample 002), the body in the signature or nowhere
+        const masthead = r.chance(0.5);
+        head = masthead ? [a.place, `${year}年政府信息公开工作年度报告`] : PLACE_HEAD(a, year);
+        const bare = masthead && r.chance(0.4);
+        tail = bare ? [date(r, year)] : [a.short, date(r, year)];
+        variant = `place${masthead ? '-masthead' : ''}${bare ? '' : '+short'}`;
       } else {
         const h = r.int(0, HEADS.length - 1);
         head = HEADS[h](a, year);
@@ -142,7 +145,7 @@ export const agencyNames: ClassGenerator = {
         name: `${id}.txt`,
         expected: {
           id, layout: template === 'free' ? 'free' : layout, variant: `${layout}/${variant}`, template, year,
-          agency: a.name, scale: a.scale as Scale, fields, mustFlag: false,
+          agency: a.name, scale: a.scale as Scale, fields, mustFlag: false, agencyExact: true,
           ...(missing ? { agencyMissing: true, flagWith: 'meta_missing' as const } : {}),
         },
       });

@@ -27,6 +27,8 @@ export interface ClassExpectation extends Expectation {
   agencyMissing?: boolean;
   /** No look-alike radical or compatibility ideograph may be left in any text of the extraction (13.3). */
   unifiedText?: boolean;
+  /** The agency must be the whole name (sameAgency forgives a missing trailing 人民政府). */
+  agencyExact?: boolean;
 }
 
 export interface ClassDoc {
@@ -105,6 +107,10 @@ export function evaluateClassDoc(exp: ClassExpectation, ex: Extraction, ms = 0):
     };
   }
   const r = evaluateDoc(exp, ex, ms);
+  if (exp.agencyExact && !exp.agencyMissing) {
+    r.meta.agency = r.meta.agency && ex.meta.agency?.replace(/\s+/g, '') === exp.agency;
+    r.allRight = r.wrong.length === 0 && r.meta.template && r.meta.year && r.meta.agency;
+  }
   if (exp.agencyMissing) {
     r.meta.agency = ex.meta.agency === null && ex.flags.some((f) => f.code === 'meta_missing' && f.field === 'meta.agency');
     r.allRight = r.wrong.length === 0 && r.meta.template && r.meta.year && r.meta.agency;
