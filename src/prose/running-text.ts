@@ -6,6 +6,8 @@
  * this catches what reaches the core still cut.
  */
 
+import { isOrganisationName } from '../meta/meta';
+
 const PAGE_NUMBER = [
   /^第\s*\d+\s*页\s*[,，/、]?\s*(共\s*\d+\s*页)?$/,
   /^共\s*\d+\s*页\s*[,，/、]?\s*第\s*\d+\s*页$/,
@@ -51,6 +53,12 @@ function repeatedLines(paras: string[]): Set<string> {
   return new Set([...counts].filter(([, c]) => c >= 2).map(([k]) => k));
 }
 
+/** A page-number part at the end of a footer line: 第3页, 第3页 共8页, — 3 —, 3/8, 3. */
+const TRAILING_PAGE_NUMBER = /\s*(?:第\s*\d+\s*页(?:\s*[,，/、]?\s*共\s*\d+\s*页)?|[-—–]\s*\d+\s*[-—–]|\d+\s*\/\s*\d+|\d{1,4})$/;
+
+/** A footer or header that names the agency (XX县人民政府办公室, with or without the page number). */
+const isAgencyFooter = (p: string) => p.length <= 36 && isOrganisationName(p.replace(TRAILING_PAGE_NUMBER, '').replace(/\s+/g, ''));
+
 const furnitureKey = (p: string) => p.replace(/\s+/g, '').replace(/\d+/g, '#');
 
 /** Short enough to be a table cell dumped on its own line (never joined to its neighbours); a sentence's end (…0件。) is not. */
@@ -88,7 +96,8 @@ export function furnitureIndices(paras: string[]): Set<number> {
   let seen = 0;
   const opening = new Set<number>();
   for (let i = 0; i < p.length && seen < 3; i++) if (p[i]) (opening.add(i), seen++);
-  const isHeader = (i: number) => i >= 0 && i < p.length && !!p[i] && !opening.has(i) && p[i].length <= 50 && !BARE_NUMBER.test(p[i]) && headers.has(furnitureKey(p[i]));
+  const isHeader = (i: number) => i >= 0 && i < p.length && !!p[i] && !opening.has(i) && p[i].length <= 50 && !BARE_NUMBER.test(p[i])
+    && (headers.has(furnitureKey(p[i])) || isAgencyFooter(p[i]));
   const out = new Set<number>();
   for (let i = 0; i < p.length; i++) {
     const t = p[i];
@@ -112,7 +121,7 @@ export function runningText(paragraphs: string[]): string[] {
   const paras = paragraphs.map((p) => p.trim());
   const furn = furnitureIndices(paras);
   // a bare number is furniture only where furnitureIndices says so (elsewhere it may be a cell)
-  const furniture = (i: number) => furn.has(i) || (isPageNumberLine(paras[i]) && !BARE_NUMBER.test(paras[i]));
+  const furniture = (i: number) => furn.has(i) || (isPageNumberLine(paras[i]) && !BARE_NUMBER.test(paras[i])) || isAgencyFooter(paras[i]);
   const out: string[] = [];
   let open = false; // the last output paragraph may continue
   for (let i = 0; i < paras.length; i++) {

@@ -113,13 +113,14 @@ function wrap(rng: Rng, s: string, w: number): string[] {
   return out;
 }
 
-interface Ctx { rng: Rng; header: string; page: number; pages: number; wrapAt: number }
+interface Ctx { rng: Rng; header: string; footer: string; page: number; pages: number; wrapAt: number }
 
 /** Page furniture at a break: the page number of the page ending, the running header of the next. */
 function pageBreak(c: Ctx): string[] {
   const p = c.page++;
   const num = c.rng.pick([`第${p}页 共${c.pages}页`, `— ${p} —`, `- ${p} -`, `${p}/${c.pages}`, `${p}`, `第${p}页`]);
-  const parts = c.rng.pick([[num, '', c.header], [num], [c.header], ['', num, '', '', c.header, '']]);
+  // a footer naming the agency, alone or with the page number, is common in Word exports
+  const parts = c.rng.pick([[num, '', c.header], [num], [c.header], ['', num, '', '', c.header, ''], [c.footer, num], [`${c.footer}  ${num}`], [c.footer]]);
   return parts;
 }
 
@@ -169,7 +170,7 @@ export const proseWild: ClassGenerator = {
       const prev = Math.max(1, facts['p.proactive_total']! + r.int(-80, 80));
       const fields: Record<string, number | null> = {};
       const ttl = title(agency.name, year);
-      const c: Ctx = { rng: r.fork(9), header: ttl, page: 1, pages: r.int(4, 12), wrapAt: r.chance(0.4) ? r.int(26, 40) : 0 };
+      const c: Ctx = { rng: r.fork(9), header: ttl, footer: r.chance(0.5) ? agency.name : agency.short, page: 1, pages: r.int(4, 12), wrapAt: r.chance(0.4) ? r.int(26, 40) : 0 };
       const figureLines = (paras: string[], indent: string) => paras.flatMap((p) => [...printPara(c, p, indent), '']);
       let text: string;
       if (template === 'free') {
