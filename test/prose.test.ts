@@ -42,6 +42,12 @@ describe('prose figures', () => {
     expect(runningText(paras).some((p) => p.includes('……'))).toBe(false);
   });
 
+  it('drops a footer naming the agency where it cuts a sentence, and keeps the signature', () => {
+    const paras = ['全年共受理政府信息公开', '某某县人民政府办公室  第2页', '申请12件。', '某某县人民政府办公室', '2022年1月5日'];
+    expect(value(paras, 'p.requests_total')).toBe(12);
+    expect(runningText(paras)).toEqual(['全年共受理政府信息公开申请12件。', '某某县人民政府办公室', '2022年1月5日']);
+  });
+
   it('never runs table cells dumped one per line together', () => {
     const cells = ['规章', '0', '0', '3', '规范性文件', '1', '2', '3', '（二）部分公开（区分处理的，只计这一情形，不计其他情形）', '4', '5'];
     expect(runningText(cells)).toEqual(cells);
