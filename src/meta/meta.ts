@@ -20,6 +20,7 @@ const CLAUSE_START = /^(我|本机关|本单位|本部门|本局|该|其中|根�
 /** Words of a sentence about the figures, not of a name. */
 const CLAUSE_WORDS = /(收到|受理|共计|累计|答复|办理了|公开了|主动公开|依申请|年度报告|工作报告)/;
 const TITLE_CLAUSE = /[，,。;；:：!！?？]/;
+const TITLE_WORD = /信息公开|政务公开|年报|年度报告/;
 const REPORT_SUFFIX = /(?:(?:政府|政务)?信息(?:与政务)?公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)?.*$/;
 const YEAR = /((?:19|20)\d{2})\s*年(?:度)?/;
 
@@ -31,9 +32,10 @@ export function arabicYears(s: string): string {
 }
 
 /**
- * An organisation name, not a sentence fragment: ideographs (and Latin letters of placeholder names like XX) only: no punctuation, digit or space, 4–30
- * characters, ending in an organisational unit (人民政府, 局, 委员会, 办公室, 街道办事处, 中心, …),
- * and neither starting like a clause (我局…, 根据…) nor holding the words of one (收到, 共计…).
+ * An organisation name, not a sentence fragment: ideographs only (and the Latin letters of
+ * placeholder names like XX; no punctuation, digit or space), 4–30 characters, ending in an
+ * organisational unit (人民政府, 局, 委员会, 办公室, 街道办事处, 中心, …), neither starting like a
+ * clause (我局…, 根据…) nor holding the words of one (收到, 共计…).
  */
 export function isOrganisationName(s: string): boolean {
   return s.length >= 4 && s.length <= 30
@@ -80,9 +82,12 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
   let year: number | null = null;
   for (let i = 0; i < head.length; i++) {
     // a title wrapped inside its keyword (…2021年政府信 / 息公开工作年度报告) is read with its next line
-    const l = /信息公开|政务公开|年报|年度报告/.test(head[i]) || !YEAR.test(head[i]) ? head[i] : head[i] + (head[i + 1] ?? '');
+    const next = head[i + 1] ?? '';
+    // (only when the next line is no title of its own: it names no year)
+    const cut = YEAR.test(head[i]) && !TITLE_WORD.test(head[i]) && !YEAR.test(next) && TITLE_WORD.test(head[i] + next);
+    const l = cut ? head[i] + next : head[i];
     // a title, not a sentence that names the year (2021年，我局共收到…): no clause punctuation
-    if (!/信息公开|政务公开|年报|年度报告/.test(l) || l.length > 60 || TITLE_CLAUSE.test(l)) continue;
+    if (!TITLE_WORD.test(l) || l.length > 60 || TITLE_CLAUSE.test(l)) continue;
     const m = YEAR.exec(l);
     if (!m) continue;
     evidence.title = l + (/(报告|年报)/.test(l) ? '' : head[i + 1] ?? '');
@@ -113,7 +118,7 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
     }
   }
 
-  const masthead = head.slice(0, 3).find((l) => isAgencyLine(l)) ?? undefined;
+  const masthead = head.slice(0, 3).find((l) => isAgencyLine(l));
   if (masthead) evidence.masthead = masthead;
   let signature: string | undefined;
   for (let i = lines.length - 1; i >= Math.max(0, lines.length - 8); i--) {
@@ -143,7 +148,7 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
   if (!agency && masthead) agency = completeName(stripAlias(masthead));
   // Whatever the title, masthead and signature gave, only a name is an agency: else meta_missing.
   if (agency !== null && !isOrganisationName(agency)) {
-    const named = [masthead, signature].map((b) => b && stripAlias(b)).find((b) => b && isOrganisationName(b));
+    const named = [masthead, signature].map((b) => b && completeName(stripAlias(b))).find((b) => b && isOrganisationName(b));
     agency = named ?? null;
   }
   return { agency, year, isReport, evidence };
