@@ -27,11 +27,11 @@ export const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
 const LAYOUTS = process.env.PROPERTY_LAYOUTS ? (process.env.PROPERTY_LAYOUTS.split(',') as (typeof TEXT_LAYOUTS)[number][]) : [...TEXT_LAYOUTS];
 const SEED = 20240606;
 /**
- * The radicals mutation uses the CJK Radicals Supplement (⺠ for 民, which NFKC does not fold) only
- * with PROPERTY_RADICALS_SUPPLEMENT=1: the table that folds them is another branch's work (t-text);
- * switch it on once that is merged. Kangxi radicals and compatibility ideographs are always on.
+ * The radicals mutation replaces a label's characters by look-alikes from all three blocks (Kangxi
+ * radicals, compatibility ideographs, and the CJK Radicals Supplement that NFKC does not fold:
+ * src/normalize/radicals.ts); PROPERTY_RADICALS_SUPPLEMENT=0 leaves the Supplement out.
  */
-const RADICALS_SUPPLEMENT = process.env.PROPERTY_RADICALS_SUPPLEMENT === '1';
+const RADICALS_SUPPLEMENT = process.env.PROPERTY_RADICALS_SUPPLEMENT !== '0';
 
 const ALL_MUTATIONS: fc.Arbitrary<Mutation>[] = [
   fc.record({ kind: fc.constant('drop-chars' as const), cell: fc.nat(400), at: fc.nat(20), n: fc.integer({ min: 1, max: 4 }) }),
@@ -59,6 +59,7 @@ const caseOf = (mutations: fc.Arbitrary<Mutation[]>): fc.Arbitrary<MCase> =>
     layout: fc.constantFrom(...LAYOUTS),
     traditional: fc.boolean(),
     mutations,
+    lookalikes: fc.boolean(),
   });
 
 /** Any damage, one to three mutations. */

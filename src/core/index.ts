@@ -16,7 +16,8 @@ import { judgeReportPage } from '../detect/report-page';
 import { tablesAsImages } from '../detect/table-images';
 import { runChecks } from '../validate/checks';
 import { scoreTableFields, OK_CONFIDENCE } from '../score/score';
-import { proseFigures } from '../prose/figures';
+import { proseReading } from '../prose/figures';
+import { TABLE_BREAK, furnitureIndices } from '../prose/running-text';
 import { guessMeta } from '../meta/meta';
 import type { Values } from '../map/solve';
 
@@ -67,11 +68,13 @@ export function runCore(doc: DocumentModel): CoreResult {
     return r;
   };
 
-  const tokens = tokenize(doc, norm);
+  // One entry per block (running text never continues over a table: a break where each stood).
+  const proseParas = doc.blocks.map((b) => (b.kind === 'paragraph' ? norm(b.text) : TABLE_BREAK));
+  const tokens = tokenize(doc, norm, furnitureIndices(proseParas));
   const detection = detectAndMap(tokens);
   const paragraphs = doc.blocks.filter((b) => b.kind === 'paragraph').map((b) => norm((b as { text: string }).text));
   const meta = guessMeta(paragraphs);
-  const figures = proseFigures(paragraphs);
+  const { figures, setAside } = proseReading(proseParas, { year: meta.year });
 
   if (detection.template === 'free') {
     const page = judgeReportPage(doc, norm, meta.isReport);
@@ -127,6 +130,12 @@ export function runCore(doc: DocumentModel): CoreResult {
     if (passed.length) cell.passed = passed;
     if (failed.length) cell.failed = failed;
     cells[f.key] = cell;
+  }
+
+  // The text speaks of a figure but only for another year (or as a change): the report's own may be missing.
+  for (const key of new Set(setAside.map((a) => a.key))) {
+    const a = setAside.find((x) => x.key === key)!;
+    flags.push({ code: 'prose_uncertain', field: key, message: `the text gives ${a.value} for ${key} only in a sentence set aside (${a.reason}): “${a.sentence.slice(0, 80)}”` });
   }
 
   const pictures = template === 'free' ? tablesAsImages(doc, norm, meta.year) : null;

@@ -12,7 +12,15 @@ export interface MetaGuess {
   evidence: { title?: string; masthead?: string; signature?: string; yearFrom?: string };
 }
 
-const BODY_SUFFIX = /(人民政府|政府|办事处|委员会|管理委员会|局|厅|办公室|办公厅|委|署|院|中心|公司|会|所|站|队|处|部)$/;
+const BODY_SUFFIX = /(人民政府|政府|办事处|委员会|管理委员会|局|厅|办公室|办公厅|委|署|院|中心|公司|会|所|站|队|处|部|馆|镇|乡)$/;
+/** Endings that look like a unit but name a website, a page or a sentence's subject. */
+const NOT_A_BODY = /(网站|门户|平台|专栏|首页|主办|承办|本局|我局|本机关|本单位)$/;
+/** How a clause begins, never a name: 我局…, 本机关…, 其中…, 根据…, 全年…, 各乡镇… */
+const CLAUSE_START = /^(我|本机关|本单位|本部门|本局|该|其中|根据|按照|通过|截至|截止|全年|全县|全市|全区|全镇|全乡|各)/;
+/** Words of a sentence about the figures, not of a name. */
+const CLAUSE_WORDS = /(收到|受理|共计|累计|答复|办理了|公开了|主动公开|依申请|年度报告|工作报告)/;
+const TITLE_CLAUSE = /[，,。;；:：!！?？]/;
+const TITLE_WORD = /信息公开|政务公开|年报|年度报告/;
 const REPORT_SUFFIX = /(?:(?:政府|政务)?信息(?:与政务)?公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)?.*$/;
 const YEAR = /((?:19|20)\d{2})\s*年(?:度)?/;
 
@@ -23,8 +31,24 @@ export function arabicYears(s: string): string {
   return s.replace(/([〇零Ｏ一二三四五六七八九]{4})(?=年)/g, (m) => Array.from(m, (c) => CN_DIGITS[c] ?? c).join(''));
 }
 
+/**
+ * An organisation name, not a sentence fragment: ideographs only (and the Latin letters of
+ * placeholder names like XX; no punctuation, digit or space), 4–30 characters, ending in an
+ * organisational unit (人民政府, 局, 委员会, 办公室, 街道办事处, 中心, …), neither starting like a
+ * clause (我局…, 根据…) nor holding the words of one (收到, 共计…).
+ */
+export function isOrganisationName(s: string): boolean {
+  return s.length >= 4 && s.length <= 30
+    && /^[\u3400-\u9fffA-Za-z]+$/.test(s)
+    && BODY_SUFFIX.test(s) && !NOT_A_BODY.test(s)
+    && !CLAUSE_START.test(s) && !CLAUSE_WORDS.test(s);
+}
+
+/** A trailing parenthesised alias is not part of the name: XX县人民政府办公室（县政务公开办）. */
+const stripAlias = (s: string) => s.replace(/[（(][^（）()]*[）)]$/, '');
+
 function completeName(name: string): string {
-  let n = name.replace(/^[《“"关于]+/, '').replace(/[》”"]+$/, '');
+  let n = name.replace(/^(?:[《“"]|关于)+/, '').replace(/[》”"]+$/, '').replace(/关于$/, '');
   if (/人民$/.test(n)) n += '政府';
   else if (/(镇|乡)$/.test(n)) n += '人民政府';
   else if (/街道$/.test(n)) n += '办事处';
@@ -41,8 +65,9 @@ function merge(title: string, body: string): string {
   return '';
 }
 
+/** A line that names a body: an organisation name, or a town or street printed without its office (城关镇, 北关街道). */
 function isAgencyLine(s: string): boolean {
-  return s.length >= 3 && s.length <= 30 && BODY_SUFFIX.test(s) && !/[，,。:：;；\d]/.test(s);
+  return isOrganisationName(stripAlias(s).replace(/街道$/, '街道办事处'));
 }
 
 export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear() + 1): MetaGuess {
@@ -56,15 +81,20 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
   let titleName = '';
   let year: number | null = null;
   for (let i = 0; i < head.length; i++) {
-    const l = head[i];
-    if (!/信息公开|政务公开|年报|年度报告/.test(l) || l.length > 60) continue;
+    // a title wrapped inside its keyword (…2021年政府信 / 息公开工作年度报告) is read with its next line
+    const next = head[i + 1] ?? '';
+    // (only when the next line is no title of its own: it names no year)
+    const cut = YEAR.test(head[i]) && !TITLE_WORD.test(head[i]) && !YEAR.test(next) && TITLE_WORD.test(head[i] + next);
+    const l = cut ? head[i] + next : head[i];
+    // a title, not a sentence that names the year (2021年，我局共收到…): no clause punctuation
+    if (!TITLE_WORD.test(l) || l.length > 60 || TITLE_CLAUSE.test(l)) continue;
     const m = YEAR.exec(l);
     if (!m) continue;
     evidence.title = l + (/(报告|年报)/.test(l) ? '' : head[i + 1] ?? '');
     year = Number(m[1]);
     const before = l.slice(0, m.index);
     const after = l.slice(m.index + m[0].length).replace(REPORT_SUFFIX, '');
-    titleName = (before || after).replace(/[\d年度]+$/, '');
+    titleName = (before || after).replace(/[\d年度]+$/, '').replace(/^(?:[《“"]|关于)+/, '').replace(/关于$/, '');
     evidence.yearFrom = 'title';
     break;
   }
@@ -101,7 +131,8 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
 
   let agency: string | null = null;
   const name = titleName.trim();
-  for (const body of [masthead, signature]) {
+  // a masthead or signature may print the place only (隆德县城关镇): completed like the title's name
+  for (const body of [masthead, signature].map((b) => b && completeName(stripAlias(b)))) {
     if (!body) continue;
     if (!name) {
       agency = body;
@@ -114,6 +145,11 @@ export function guessMeta(paragraphs: string[], maxYear = new Date().getFullYear
     }
   }
   if (!agency && name) agency = completeName(name);
-  if (!agency && masthead) agency = masthead;
+  if (!agency && masthead) agency = completeName(stripAlias(masthead));
+  // Whatever the title, masthead and signature gave, only a name is an agency: else meta_missing.
+  if (agency !== null && !isOrganisationName(agency)) {
+    const named = [masthead, signature].map((b) => b && completeName(stripAlias(b))).find((b) => b && isOrganisationName(b));
+    agency = named ?? null;
+  }
   return { agency, year, isReport, evidence };
 }

@@ -1,8 +1,9 @@
 /**
  * Text normalisation shared by every stage: Traditional → Simplified, full-width →
- * half-width (NFKC), letter-spaced CJK (`结 果 维 持`), stray whitespace.
+ * half-width (NFKC), look-alike radicals → unified ideographs (./radicals), letter-spaced CJK (`结 果 维 持`), stray whitespace.
  */
 import { gridFields, TEMPLATES } from '../grid';
+import { unifyIdeographs } from './radicals';
 
 // opencc-js ships an ESM type declaration but a CommonJS (UMD) build: load the latter.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -88,7 +89,8 @@ const SPACE_LIKE = /[\s\u200b]/;
  */
 export function normalizeText(text: string): string {
   if (printableAscii(text)) return text;
-  let s = text.normalize('NFKC');
+  // The readers unify look-alike ideographs already (src/read/index.ts); a model built elsewhere gets the same here.
+  let s = unifyIdeographs(text).normalize('NFKC');
   if (!SPACE_LIKE.test(s)) return s;
   s = s.replace(/[\u00a0\u3000\u2002-\u200b\ufeff]/g, ' ');
   s = s.replace(SPACED_CJK, '').replace(SPACE_DIGIT_CJK, '');

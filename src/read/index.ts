@@ -6,6 +6,7 @@ import { readHtml } from './html';
 import { readDocx } from './docx';
 import { readDoc } from './doc';
 import { readPdf } from './pdf';
+import { unifyIdeographs } from '../normalize/radicals';
 
 const READERS: Record<SourceFormat, Reader> = {
   text: readText,
@@ -21,5 +22,20 @@ export async function readDocument(input: ReadInput): Promise<DocumentModel> {
   if (format === 'unknown') {
     throw new ExtractError('unsupported_format', `not a format nianbao reads (${input.sniff.reason})`);
   }
-  return READERS[format](input);
+  return unifyDocumentText(await READERS[format](input));
+}
+
+/**
+ * Where every reader's text enters the model: look-alike radicals and compatibility ideographs
+ * (⺠ U+2EA0 for 民) become unified ideographs, so the core, the stored evidence, the review
+ * page's recovered source and the exports all see one spelling. Nothing else is changed here:
+ * readers' positions and the core's own normalisation (full-width forms, spacing) stay as they are.
+ */
+export function unifyDocumentText(doc: DocumentModel): DocumentModel {
+  if (doc.title) doc.title = unifyIdeographs(doc.title);
+  for (const b of doc.blocks) {
+    if (b.kind === 'paragraph') b.text = unifyIdeographs(b.text);
+    else if (b.kind === 'table') for (const row of b.rows) for (const c of row) c.text = unifyIdeographs(c.text);
+  }
+  return doc;
 }

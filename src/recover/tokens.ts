@@ -68,11 +68,16 @@ function cellToken(raw: string, pos: Position, norm: Normalizer, origin?: TableO
   return { kind: 'label', text, raw, pos, key };
 }
 
-/** Tokens of the whole document. `norm` converts Traditional text when the document needs it. */
-export function tokenize(doc: DocumentModel, norm: Normalizer = normalizeText): Token[] {
+/**
+ * Tokens of the whole document. `norm` converts Traditional text when the document needs it;
+ * `furniture` holds the indices of paragraph blocks that are page furniture (bare page numbers
+ * next to a running header, src/prose/running-text.ts), left out of the stream.
+ */
+export function tokenize(doc: DocumentModel, norm: Normalizer = normalizeText, furniture?: ReadonlySet<number>): Token[] {
   const out: Token[] = [];
   doc.blocks.forEach((block, bi) => {
     if (block.kind === 'paragraph') {
+      if (furniture?.has(bi)) return;
       const t = cellToken(block.text, block.pos, norm);
       if (t) out.push(t);
       return;

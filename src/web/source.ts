@@ -10,6 +10,7 @@ import { sniff } from '../sniff';
 import { readDocument } from '../read';
 import { decodeBytes } from '../read/decode';
 import { esc } from './html';
+import { unifyIdeographs } from '../normalize/radicals';
 
 const MAX_BLOCKS = 4000;
 const MAX_LINES = 20000;
@@ -67,7 +68,8 @@ export function documentHtml(doc: DocumentModel): string {
 
 /** A text source as numbered lines. */
 export function linesHtml(text: string): string {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  // the same spelling as the extraction's evidence (the readers unify look-alike ideographs)
+  const lines = unifyIdeographs(text).replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = ['<div class="doc lines">'];
   lines.slice(0, MAX_LINES).forEach((l, i) => {
     out.push(`<div class="ln" data-line="${i + 1}"><span class="no">${i + 1}</span><span class="tx">${esc(clip(l))}</span></div>`);

@@ -10,6 +10,7 @@
 import { readdirSync } from 'fs';
 import type { ErrorCode, Extraction, FlagCode } from '../../src/model/extraction';
 import { extractBytes } from '../../src/pipeline/extract';
+import { hasLookalikeIdeographs } from '../../src/normalize/radicals';
 import { evaluateDoc, sameValue, type DocResult } from '../fixtures/evaluate';
 import type { Expectation } from '../fixtures/docs';
 
@@ -22,6 +23,12 @@ export interface ClassExpectation extends Expectation {
   failWith?: ErrorCode;
   /** The document must carry this flag (so it is never ok). */
   flagWith?: FlagCode;
+  /** No organisation name is printed: meta.agency must be null (with meta_missing); `agency` is then ignored. */
+  agencyMissing?: boolean;
+  /** No look-alike radical or compatibility ideograph may be left in any text of the extraction (13.3). */
+  unifiedText?: boolean;
+  /** The agency must be the whole name (sameAgency forgives a missing trailing 人民政府). */
+  agencyExact?: boolean;
 }
 
 export interface ClassDoc {
@@ -100,8 +107,17 @@ export function evaluateClassDoc(exp: ClassExpectation, ex: Extraction, ms = 0):
     };
   }
   const r = evaluateDoc(exp, ex, ms);
+  if (exp.agencyExact && !exp.agencyMissing) {
+    r.meta.agency = r.meta.agency && ex.meta.agency?.replace(/\s+/g, '') === exp.agency;
+    r.allRight = r.wrong.length === 0 && r.meta.template && r.meta.year && r.meta.agency;
+  }
+  if (exp.agencyMissing) {
+    r.meta.agency = ex.meta.agency === null && ex.flags.some((f) => f.code === 'meta_missing' && f.field === 'meta.agency');
+    r.allRight = r.wrong.length === 0 && r.meta.template && r.meta.year && r.meta.agency;
+  }
   const flagRight = !exp.flagWith || (ex.status !== 'ok' && ex.flags.some((f) => f.code === exp.flagWith));
-  const outcomeRight = flagRight && ex.status !== 'failed';
+  const textRight = !exp.unifiedText || !hasLookalikeIdeographs(JSON.stringify(ex));
+  const outcomeRight = flagRight && textRight && ex.status !== 'failed';
   return {
     ...r,
     allRight: r.allRight && outcomeRight,

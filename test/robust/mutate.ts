@@ -22,6 +22,7 @@ import { composeTableReport } from '../fixtures/render/compose';
 import { renderCellPerLine, renderCleanTabs, renderDropped, renderTabRows, type Rendered } from '../fixtures/render/text';
 import { renderHtml } from '../fixtures/render/html';
 import { fullWidthDigits, messyFormat, toTraditional, withSeparators } from '../fixtures/render/traditional';
+import { withLookalikes } from '../fixtures/render/lookalikes';
 
 export const TEXT_LAYOUTS = ['cell-per-line', 'dropped', 'tab-rows', 'clean-tabs', 'html'] as const;
 export type MLayout = (typeof TEXT_LAYOUTS)[number];
@@ -62,6 +63,8 @@ export interface MCase {
   mutations: Mutation[];
   /** Print these literal texts instead of the numbers of these keys (letters, negatives, absurd values). */
   print?: Record<string, string>;
+  /** Look-alike radicals and compatibility ideographs in place of unified ideographs (PDF fonts, issue 13.3). */
+  lookalikes?: boolean;
 }
 
 interface Cell {
@@ -440,6 +443,7 @@ export function buildCase(c: MCase): Built {
   const printed = (i: number) => c.print?.[keys[i]] ?? prints.get(i) ?? numFmt(grid[keys[i]]);
   let text = serialize(c.layout, items).replace(/⟦(\d+)⟧/g, (_, i) => printed(Number(i)));
   if (c.traditional) text = toTraditional(text);
+  if (c.lookalikes) text = withLookalikes(text, rng.fork(11), c.layout === 'html').text;
   const ext = c.layout === 'html' ? 'html' : 'txt';
   return { text, name: `prop-${c.layout}-${c.template}-${c.seed}.${ext}`, template: c.template, year: report.year, expected, applied, lossy, misprinted };
 }
