@@ -4,7 +4,7 @@
  * enqueueing idempotent: the same source or the same content is one job per pipeline version.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import { safeId, redisOptions, type QueueConfig } from './config';
+import { safeId, redisOptions, queuePrefix, type QueueConfig } from './config';
 
 export const FETCH_QUEUE = 'fetch';
 export const EXTRACT_QUEUE = 'extract';
@@ -13,6 +13,8 @@ export interface FetchJobData {
   sourceId: number;
   url: string;
   force?: boolean;
+  /** Queued by reconciliation: ask the store before fetching (the work may be done or under way). */
+  recheck?: boolean;
 }
 
 export interface ExtractJobData {
@@ -58,8 +60,9 @@ export interface Queues {
 
 export function openQueues(cfg: QueueConfig): Queues {
   const connection = redisOptions(cfg.redisUrl) as any;
-  const fetch = new Queue<FetchJobData>(FETCH_QUEUE, { connection, prefix: cfg.prefix });
-  const extract = new Queue<ExtractJobData>(EXTRACT_QUEUE, { connection, prefix: cfg.prefix });
+  const prefix = queuePrefix(cfg);
+  const fetch = new Queue<FetchJobData>(FETCH_QUEUE, { connection, prefix });
+  const extract = new Queue<ExtractJobData>(EXTRACT_QUEUE, { connection, prefix });
   return {
     fetch,
     extract,

@@ -1,6 +1,6 @@
 /** nianbao status: counts by stage and status, failures by reason, throughput. */
 import { openStore } from '../../store';
-import { queueConfigFromEnv } from '../../queue/config';
+import { queueConfigFromEnv, forStore, queuePrefix } from '../../queue/config';
 import { openQueues, queueCounts } from '../../queue/queues';
 
 export const summary = 'show sources, extractions and queue jobs by stage and status, and throughput';
@@ -19,14 +19,15 @@ export async function run(argv: string[]): Promise<number> {
   const noQueue = argv.includes('--no-queue');
   const bi = argv.indexOf('--batch');
   const batch = bi >= 0 ? argv[bi + 1] : undefined;
-  const cfg = queueConfigFromEnv();
   const store = await openStore();
+  // this store's own queues (their keys carry the store's id)
+  const cfg = forStore(queueConfigFromEnv(), store);
   const queues = noQueue ? null : openQueues(cfg);
   try {
     for (;;) {
       const c = await store.counts(cfg.pipeline, batch);
       const q = queues ? await queueCounts(queues) : null;
-      if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, ...c, queues: q }) + '\n');
+      if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, storeId: store.id, ...c, queues: q }) + '\n');
       else {
         const s = c.sources;
         const lines = [
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
         if (f.length) lines.push(`failures     ${f.map(([k, n]) => `${k} ${n}`).join(', ')}`);
         if (q) {
           const fmt = (x: Record<string, number>) => `${x.waiting + (x.prioritized ?? 0)} waiting, ${x.active} active, ${x.delayed} delayed, ${x.failed} failed`;
-          lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`);
+          lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`, `queue prefix  ${queuePrefix(cfg)}`);
         }
         process.stdout.write((watch ? '\x1b[2J\x1b[H' : '') + lines.join('\n') + '\n');
       }
