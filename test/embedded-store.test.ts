@@ -63,7 +63,7 @@ beforeAll(async () => {
   requireBuild();
   srv = await startFixtureServer();
   const closed = await freePort(); // nothing listens there: no Redis
-  env = { ...process.env, REDIS_URL: `redis://127.0.0.1:${closed}`, NIANBAO_EXTRACT_CONCURRENCY: '1' };
+  env = { ...process.env, REDIS_URL: `redis://127.0.0.1:${closed}`, NIANBAO_EXTRACT_CONCURRENCY: '1', NIANBAO_HOST_INTERVAL_MS: '0' };
   for (const k of ['DATABASE_URL', 'NIANBAO_DATA', 'NIANBAO_DB_SCHEMA', 'NIANBAO_BLOBS', 'NIANBAO_PGLITE_DIR']) delete env[k];
   copyFileSync(join(ROOT, 'samples', '000_1720ab7064fbf180.txt'), join(work.dir, 'a.txt'));
   copyFileSync(join(ROOT, 'samples', '001_912acdde48cc9857.txt'), join(work.dir, 'b.txt'));
@@ -92,6 +92,28 @@ test('`ingest --run` extracts files and URLs with no Redis at all, from outside 
   const again = await cli(['ingest', '--run', '--allow-private', '--json', 'list.txt']);
   expect(JSON.parse(again.out.trim().split('\n').pop()!)).toMatchObject({ total: 4, queued: 0, skipped: 4 });
   expect(srv.hits.get('/gen/7.txt')).toBe(1);
+});
+
+test('`ingest --run` says what it is waiting for, and Ctrl+C stops it cleanly; running it again finishes', async () => {
+  const list = [21, 22, 23].map((i) => `${srv.url}/slow/2500/gen/${i}.txt`).join('\n');
+  writeFileSync(join(work.dir, 'slow.txt'), list + '\n');
+  const c = spawn(process.execPath, [BIN, 'ingest', '--run', '--allow-private', 'slow.txt'], {
+    cwd: work.dir, env: { ...env, NIANBAO_STALL_MS: '1000', NIANBAO_FETCH_CONCURRENCY: '1', NIANBAO_EXTRACT_JOBS: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(c);
+  let err = '';
+  c.stderr!.on('data', (d) => (err += d));
+  await until('the stall report', async () => /no document finished for \d+ s; under way: \S+\/slow\/2500\/gen\/21\.txt \(fetching/.test(err), 20000, 100);
+  c.kill('SIGINT');
+  expect(await exited(c)).toBe(130);
+  expect(err).toMatch(/stopped: 1 extracted, 0 failed, 2 left to do/);
+  expect(existsSync(join(work.dir, '.nianbao', 'pg.lock'))).toBe(false);
+  const again = await cli(['ingest', '--run', '--allow-private', 'slow.txt']);
+  expect(again.code).toBe(0);
+  // the two left to do are done now; the first is not fetched again
+  expect(again.err).toMatch(/3 inputs, 0 new, 2 re-queued, 0 to re-extract, 1 already done/);
+  expect(again.err).toMatch(/done: 2 extracted, 0 failed/);
+  expect(srv.hits.get('/slow/2500/gen/21.txt')).toBe(1);
 });
 
 test('one process at a time on the embedded store: refused with the owner named, and no report lost', async () => {

@@ -20,11 +20,22 @@ export interface LocalRunOptions {
   /** Called after each source is done (extracted or failed). */
   onDone?: (source: SourceRow, outcome: 'extracted' | 'failed') => void;
   log?: (line: string) => void;
+  /** Once aborted, no further source is started; those under way finish (Ctrl+C). */
+  signal?: AbortSignal;
+  /**
+   * Called when no source has finished for `stallMs` (default NIANBAO_STALL_MS or 20 s), with what is
+   * under way and for how long (a slow site, a long extraction), and again after each further quiet period.
+   */
+  onStall?: (quietMs: number, busy: Array<{ url: string; stage: 'fetch' | 'extract'; ms: number }>) => void;
+  stallMs?: number;
 }
 
 export interface LocalRunResult {
+  /** Sources of this run stored with an extraction (or found extracted already). */
   extracted: number;
   failed: number;
+  /** This run's failures by stage:code. */
+  failures: Record<string, number>;
 }
 
 /** The extraction pool of a local run (the only place this module makes one). */
@@ -52,13 +63,21 @@ export async function runLocal(store: Store, cfg: QueueConfig, sources: SourceRo
   const writer = new StoreWriter(store, { maxBatch: cfg.store.batch, lingerMs: cfg.store.lingerMs, isUnavailable: isStoreUnavailable });
   const limiter = new MemoryHostLimiter({ concurrency: cfg.fetch.hostConcurrency, intervalMs: cfg.fetch.hostIntervalMs });
   const robots = new RobotsCache(ROBOTS_AGENT);
-  const res: LocalRunResult = { extracted: 0, failed: 0 };
+  const res: LocalRunResult = { extracted: 0, failed: 0, failures: {} };
   const pipeline = opts.force ? undefined : cfg.pipeline;
+  // what is under way (for the stall report) and when a source last finished
+  const busy = new Map<number, { url: string; stage: 'fetch' | 'extract'; at: number }>();
+  let finishedAt = Date.now();
+  const onDone = (s: SourceRow, outcome: 'extracted' | 'failed') => {
+    finishedAt = Date.now();
+    opts.onDone?.(s, outcome);
+  };
 
   const fail = async (s: SourceRow, stage: 'fetch' | 'extract', code: string, message: string, httpStatus?: number | null, attempt?: number) => {
     await store.markSourceFailed(s.id, { stage, code, message }, httpStatus ?? null, { attempt, onlyIfPending: true });
     res.failed++;
-    opts.onDone?.(s, 'failed');
+    res.failures[`${stage}:${code}`] = (res.failures[`${stage}:${code}`] ?? 0) + 1;
+    onDone(s, 'failed');
   };
 
   /** Network-level errors are retried with exponential backoff, as the fetch queue does; the rest are final. */
@@ -90,6 +109,7 @@ export async function runLocal(store: Store, cfg: QueueConfig, sources: SourceRo
   };
 
   const extractAndStore = async (s: SourceRow, sha: string, bytes: Uint8Array, uri: string, contentType: string | null) => {
+    busy.set(s.id, { url: s.url, stage: 'extract', at: Date.now() });
     const expected = writer.expect();
     try {
       const out = await pool.runPrepared(bytes, { uri, contentType: contentType ?? undefined }, { transfer: true, sha256: sha });
@@ -100,14 +120,16 @@ export async function runLocal(store: Store, cfg: QueueConfig, sources: SourceRo
       expected();
     }
     res.extracted++;
-    opts.onDone?.(s, 'extracted');
+    onDone(s, 'extracted');
   };
 
   const one = async (s: SourceRow) => {
+    if (opts.signal?.aborted) return;
+    busy.set(s.id, { url: s.url, stage: 'fetch', at: Date.now() });
     try {
       if (s.status === 'fetched' && s.sha256) {
         // fetched before (a re-extraction for a new pipeline version, or a run stopped half way)
-        if (!opts.force && (await store.markIfExtracted(s.sha256, cfg.pipeline))) { res.extracted++; opts.onDone?.(s, 'extracted'); return; }
+        if (!opts.force && (await store.markIfExtracted(s.sha256, cfg.pipeline))) { res.extracted++; onDone(s, 'extracted'); return; }
         let bytes: Uint8Array;
         try {
           bytes = await store.readBlob(s.sha256);
@@ -128,15 +150,26 @@ export async function runLocal(store: Store, cfg: QueueConfig, sources: SourceRo
       }
       const doc = await store.recordFetched(s.id, got.bytes, got.info, { sha256: got.sha, pipeline, attempt: got.attempt });
       if (doc.skipped) return; // done meanwhile by another process (a worker on PostgreSQL)
-      if (doc.extracted != null) { res.extracted++; opts.onDone?.(s, 'extracted'); return; }
+      if (doc.extracted != null) { res.extracted++; onDone(s, 'extracted'); return; }
       await extractAndStore(s, doc.sha256, got.bytes, got.info.finalUrl, got.info.contentType);
     } catch (e) {
       if (isStoreUnavailable(e)) throw e; // nothing can be recorded: stop the run (what is done stays done)
       // anything else is this source's own trouble: recorded, and the run goes on
       log(`nianbao ingest --run: ${s.url}: ${(e as Error).message}`);
       await fail(s, 'extract', 'internal', String((e as Error).message ?? e));
+    } finally {
+      busy.delete(s.id);
     }
   };
+
+  const stallMs = opts.stallMs ?? Number(process.env.NIANBAO_STALL_MS || 20000);
+  const watch = setInterval(() => {
+    const quiet = Date.now() - finishedAt;
+    if (quiet < stallMs || !opts.onStall) return;
+    opts.onStall(quiet, [...busy.values()].map((b) => ({ url: b.url, stage: b.stage, ms: Date.now() - b.at })));
+    finishedAt = Date.now(); // again after another quiet period
+  }, Math.min(1000, stallMs));
+  watch.unref();
 
   try {
     await pool.start();
@@ -147,6 +180,7 @@ export async function runLocal(store: Store, cfg: QueueConfig, sources: SourceRo
     await eachLimited(sources, limit, one);
     await writer.drain();
   } finally {
+    clearInterval(watch);
     await pool.close();
   }
   return res;

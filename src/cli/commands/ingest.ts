@@ -97,17 +97,45 @@ async function runHere(store: Store, cfg: QueueConfig, entries: IngestEntry[], o
   const bar2 = new Progress('process');
   let done = 0;
   let failed = 0;
-  await runLocal(store, cfg, todo, {
-    force: opts.force,
-    log: (l) => process.stderr.write(l + '\n'),
-    onDone: (_s, outcome) => {
-      done++;
-      if (outcome === 'failed') failed++;
-      bar2.update(done, todo.length, `failed ${failed}`);
-    },
-  });
+  // Ctrl+C (or SIGTERM): start nothing more, finish what is under way, close the store; twice: at once
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    process.stderr.write('\nnianbao ingest --run: stopping after the documents under way (again to stop at once); run the same ingest again to finish\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let out;
+  try {
+    out = await runLocal(store, cfg, todo, {
+      force: opts.force,
+      signal: stop.signal,
+      log: (l) => process.stderr.write(l + '\n'),
+      onDone: (_s, outcome) => {
+        done++;
+        if (outcome === 'failed') failed++;
+        bar2.update(done, todo.length, `failed ${failed}`);
+      },
+      onStall: (quietMs, busy) => {
+        const list = busy.slice(0, 5).map((b) => `${b.url} (${b.stage === 'fetch' ? 'fetching' : 'extracting'} for ${Math.round(b.ms / 1000)} s)`).join(', ');
+        process.stderr.write(`\nnianbao ingest --run: no document finished for ${Math.round(quietMs / 1000)} s; under way: ${list || 'nothing'}` +
+          `${busy.length > 5 ? ` and ${busy.length - 5} more` : ''} (limits: NIANBAO_FETCH_TIMEOUT_MS per request, NIANBAO_EXTRACT_TIMEOUT_MS per document)\n`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   bar2.done();
-  return printDone(store, cfg, res, opts.json);
+  // this run's own figures (sources re-queued from earlier batches count too)
+  if (stop.signal.aborted) {
+    process.stderr.write(`stopped: ${out.extracted} extracted, ${out.failed} failed, ${todo.length - out.extracted - out.failed} left to do\n`);
+    return 130;
+  }
+  if (opts.json) process.stdout.write(JSON.stringify({ ...res, ...out }) + '\n');
+  else process.stderr.write(`done: ${out.extracted} extracted, ${out.failed} failed ${JSON.stringify(out.failures)}\n`);
+  return out.failed ? 1 : 0;
 }
 
 /** Fail fast, with a hint, when Redis cannot be reached (ioredis would otherwise retry for ever). */
@@ -116,13 +144,14 @@ async function checkRedis(cfg: QueueConfig): Promise<string | null> {
   const IORedis = require('ioredis');
   const R = IORedis.default ?? IORedis.Redis ?? IORedis;
   const r = new R({ ...redisOptions(cfg.redisUrl), maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000, lazyConnect: true });
-  r.on('error', () => undefined);
+  let first: string | null = null;
+  r.on('error', (e: Error) => void (first ??= (e as NodeJS.ErrnoException).code ?? e.message));
   try {
     await r.connect();
     await r.ping();
     return null;
   } catch (e) {
-    return (e as Error).message || String(e);
+    return first ?? ((e as Error).message || String(e));
   } finally {
     r.disconnect();
   }
