@@ -39,9 +39,10 @@ export interface LocalRunResult {
 }
 
 /** The extraction pool of a local run (the only place this module makes one). */
-function openPool(cfg: QueueConfig): ExtractPool {
+function openPool(cfg: QueueConfig, documents: number): ExtractPool {
   return new ExtractPool({
-    size: cfg.extract.concurrency, timeoutMs: cfg.extract.timeoutMs, mode: cfg.extract.mode,
+    // no more threads than documents (each costs about a second of CPU to start)
+    size: Math.max(1, Math.min(cfg.extract.concurrency, documents)), timeoutMs: cfg.extract.timeoutMs, mode: cfg.extract.mode,
     recycleAfter: cfg.extract.recycleAfter, recycleHeapMb: cfg.extract.recycleHeapMb,
   });
 }
@@ -59,7 +60,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runLocal(store: Store, cfg: QueueConfig, sources: SourceRow[], opts: LocalRunOptions = {}): Promise<LocalRunResult> {
   const log = opts.log ?? (() => undefined);
-  const pool = openPool(cfg);
+  if (!sources.length) return { extracted: 0, failed: 0, failures: {} };
+  const pool = openPool(cfg, sources.length);
   const writer = new StoreWriter(store, { maxBatch: cfg.store.batch, lingerMs: cfg.store.lingerMs, isUnavailable: isStoreUnavailable });
   const limiter = new MemoryHostLimiter({ concurrency: cfg.fetch.hostConcurrency, intervalMs: cfg.fetch.hostIntervalMs });
   const robots = new RobotsCache(ROBOTS_AGENT);
