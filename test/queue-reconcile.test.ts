@@ -135,6 +135,19 @@ test('periodic reconciliation: jobs lost while the workers run are re-queued and
   expect(c.sources).toMatchObject({ total: 2, extracted: 2 });
 });
 
+test('a re-ingest follows the sources still pending from an earlier ingest (they join its batch)', async () => {
+  const s = await newStore();
+  const first = await ingest(s.store, s.queues, s.cfg, urls([701, 702]));
+  const again = await ingest(s.store, s.queues, s.cfg, urls([701, 702, 703]));
+  expect(again).toMatchObject({ total: 3, queued: 1, requeued: 2 });
+  expect((await s.store.counts(s.cfg.pipeline, again.batch)).sources).toMatchObject({ total: 3, queued: 3 });
+  expect((await s.store.counts(s.cfg.pipeline, first.batch)).sources.total).toBe(0);
+  // the jobs are live: nothing is added twice
+  expect((await liveJobs(s.queues)).count).toBe(3);
+  await workersFor(s.store, s.cfg);
+  expect((await finished(s.store, s.cfg, again.batch)).sources).toMatchObject({ total: 3, extracted: 3 });
+});
+
 test('diagnosis when nothing moves: lost jobs are re-queued, and no worker on the queue is named', async () => {
   const s = await newStore();
   const r = await ingest(s.store, s.queues, s.cfg, urls([501]));

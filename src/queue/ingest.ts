@@ -211,7 +211,9 @@ async function decideIngest(
         fetchJobs.push({ name: 'fetch', data: { sourceId: source.id, url: source.url, ...(opts.force ? { force: true } : {}) }, opts: { ...fetchJobOptions(cfg), jobId: fetchJobId(cfg, source.id, tag) } });
       if (created) { res.queued++; enqueueFetch(null); return; }
       if (opts.force) { await store.requeueSource(source.id, batch); res.requeued++; enqueueFetch(forceTag); return; }
-      if (source.status === 'queued') { res.requeued++; enqueueFetch(null); return; } // job may be lost: same jobId is a no-op if it exists
+      // still pending from an earlier ingest: it joins this batch (so --wait follows it); its job may be
+      // lost: the same jobId is a no-op if it exists, and reconciliation re-queues it if it is gone
+      if (source.status === 'queued') { res.requeued++; adopt.push(source.id); enqueueFetch(null); return; }
       if (source.status === 'failed') { res.skipped++; return; }
       // fetched or extracted: is there an extraction for this pipeline version? (marks fetched sources extracted if so)
       const sha = source.sha256 as string;
@@ -228,8 +230,10 @@ async function decideIngest(
       extractJobs.push({ name: 'extract', data: { sha256: sha, sourceId: source.id, uri: source.finalUrl ?? source.url, contentType: source.contentType }, opts: { ...extractJobOptions(cfg), jobId: extractJobId(cfg, sha, batch) } });
       res.reextract++;
     };
+    const adopt: number[] = [];
     // a few at a time: the pg pool serves them in parallel, PGlite serialises them
     for (let j = 0; j < upserted.length; j += 8) await Promise.all(upserted.slice(j, j + 8).map(decide));
+    if (adopt.length) await store.adoptIntoBatch(adopt, batch);
     await sink(fetchJobs, extractJobs);
     opts.onProgress?.(Math.min(i + CHUNK, entries.length), entries.length);
   }

@@ -196,6 +196,11 @@ export class SqlStore implements Store {
     return rows.map(toSource);
   }
 
+  async adoptIntoBatch(ids: number[], batch: string): Promise<void> {
+    // updated_at is left as it is: it tells reconciliation how long the source has waited
+    await this.db.query(`UPDATE sources SET batch = $1 WHERE id = ANY($2::bigint[]) AND status IN ('queued', 'fetched')`, [batch, ids]);
+  }
+
   async requeueSource(id: number, batch?: string | null): Promise<void> {
     await this.db.query(
       `UPDATE sources SET status = 'queued', batch = COALESCE($2, batch), error_stage = NULL, error_code = NULL,

@@ -243,6 +243,8 @@ export interface Store {
    * not touched since (reconciliation leaves alone what is being worked on right now).
    */
   listPending(q?: { updatedBefore?: Date; afterId?: number; limit?: number }): Promise<SourceRow[]>;
+  /** Move still pending sources (`queued`/`fetched`) into a batch (a re-ingest follows them), leaving the rest alone. */
+  adoptIntoBatch(ids: number[], batch: string): Promise<void>;
   /** Put a source back to `queued` (re-ingest with --force or a new pipeline version). */
   requeueSource(id: number, batch?: string | null): Promise<void>;
   markSourceFetched(id: number, info: FetchedInfo): Promise<void>;
