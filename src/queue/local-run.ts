@@ -47,13 +47,26 @@ function openPool(cfg: QueueConfig, documents: number): ExtractPool {
   });
 }
 
-/** Run `fn` over `items`, at most `limit` at a time. */
+/**
+ * Run `fn` over `items`, at most `limit` at a time. The first error stops the lanes taking more; it is
+ * thrown once every call under way has ended (nothing is left running behind the caller's back).
+ */
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const lane = async () => {
-    while (next < items.length) await fn(items[next++]);
+    while (next < items.length && !failed) {
+      try {
+        await fn(items[next++]);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  const ends = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  const err = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+  if (err) throw err.reason;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -23,7 +23,8 @@ from the stored bytes without refetching.
 Options:
   --force            process everything again (refetch and re-extract)
   --wait             wait until every queued source is extracted or failed (progress bar); says
-                     when nothing has moved for a while, and why (NIANBAO_STALL_MS, default 20000)
+                     when nothing has moved for a while, and why (NIANBAO_STALL_MS, default 20000);
+                     needs PostgreSQL (DATABASE_URL): the embedded store is one process at a time
   --run              fetch and extract here, now, without Redis (one machine: the extraction
                      thread pool, NIANBAO_EXTRACT_CONCURRENCY threads) and store the results
   --allow-private    with --run: allow loopback/private targets (local testing only)
@@ -159,6 +160,12 @@ async function checkRedis(cfg: QueueConfig): Promise<string | null> {
 
 /** Queue for the workers (`nianbao worker`); with --wait, follow the batch until done. */
 async function queueForWorkers(store: Store, cfg: QueueConfig, entries: IngestEntry[], opts: { force: boolean; json: boolean; wait: boolean }): Promise<number> {
+  if (opts.wait && store.kind === 'pglite') {
+    // waiting here holds the embedded store, so no worker could open it to do the work
+    process.stderr.write('nianbao ingest: --wait cannot work on the embedded store: it is open in one process at a time, so no worker could store ' +
+      'the results while this waits. Use --run (fetch and extract in this process, no Redis), or PostgreSQL (DATABASE_URL) for separate workers.\n');
+    return 2;
+  }
   const trouble = await checkRedis(cfg);
   if (trouble) {
     process.stderr.write(`nianbao ingest: cannot reach Redis at ${cfg.redisUrl} (${trouble}).\n` +
