@@ -94,6 +94,15 @@ test('`ingest --run` extracts files and URLs with no Redis at all, from outside 
   expect(srv.hits.get('/gen/7.txt')).toBe(1);
 });
 
+test('without --run: a clear error at once instead of waiting (no Redis; --wait on the embedded store)', async () => {
+  const noRedis = await cli(['ingest', 'a.txt']);
+  expect(noRedis.code).toBe(2);
+  expect(noRedis.err).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)[\s\S]*--run/);
+  const wait = await cli(['ingest', '--wait', 'a.txt']);
+  expect(wait.code).toBe(2);
+  expect(wait.err).toMatch(/--wait cannot work on the embedded store[\s\S]*--run[\s\S]*DATABASE_URL/);
+});
+
 test('`ingest --run` says what it is waiting for, and Ctrl+C stops it cleanly; running it again finishes', async () => {
   const list = [21, 22, 23].map((i) => `${srv.url}/slow/2500/gen/${i}.txt`).join('\n');
   writeFileSync(join(work.dir, 'slow.txt'), list + '\n');

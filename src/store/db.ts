@@ -189,12 +189,18 @@ export async function openPglite(dir: string, schema = 'public'): Promise<Db> {
   checkSchemaName(schema);
   // Loaded lazily (its WASM is large and only needed for the embedded store) through Node's own loader:
   // PGlite imports builtins dynamically, which a VM sandbox such as jest's refuses.
-  const { PGlite } = nativeRequire('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   let unlock = () => undefined as void;
   if (!dir.startsWith('memory://')) {
     mkdirSync(dir, { recursive: true });
     // one process at a time (see lock.ts); the lock sits beside the database directory, not in it
     unlock = await lockStore(`${dir.replace(/\/+$/, '')}.lock`, dir);
+  }
+  let PGlite: typeof import('@electric-sql/pglite').PGlite;
+  try {
+    ({ PGlite } = nativeRequire('@electric-sql/pglite') as typeof import('@electric-sql/pglite'));
+  } catch (e) {
+    unlock();
+    throw e;
   }
   let db: InstanceType<typeof PGlite>;
   try {

@@ -1,5 +1,5 @@
 /** nianbao ingest: queue crawled report URLs (or local files) for the fetch and extract workers. */
-import { openStore, type Store } from '../../store';
+import { openStore, storeConfigFromEnv, type Store } from '../../store';
 import { queueConfigFromEnv, forStore, queuePrefix, redisOptions, type QueueConfig } from '../../queue/config';
 import { openQueues, queueCounts, type Queues } from '../../queue/queues';
 import { collectEntries, ingest, ingestLocal, type IngestEntry, type IngestResult } from '../../queue/ingest';
@@ -61,6 +61,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const base = queueConfigFromEnv();
   if (flags.has('--allow-private')) base.fetch.allowPrivate = true;
+  if (!flags.has('--run')) {
+    // what cannot work is said before anything is recorded
+    const refusal = flags.has('--wait') && !storeConfigFromEnv().databaseUrl ? WAIT_ON_EMBEDDED : await checkRedis(base);
+    if (refusal) {
+      process.stderr.write(`nianbao ingest: ${refusal}\n`);
+      return 2;
+    }
+  }
   const store = await openStore();
   try {
     const cfg = forStore(base, store);
@@ -139,8 +147,18 @@ async function runHere(store: Store, cfg: QueueConfig, entries: IngestEntry[], o
   return out.failed ? 1 : 0;
 }
 
+/** Waiting here would hold the embedded store, so no worker could open it to do the work. */
+const WAIT_ON_EMBEDDED = '--wait cannot work on the embedded store: it is open in one process at a time, so no worker could store ' +
+  'the results while this waits. Use --run (fetch and extract in this process, no Redis), or PostgreSQL (DATABASE_URL) for separate workers.';
+
 /** Fail fast, with a hint, when Redis cannot be reached (ioredis would otherwise retry for ever). */
 async function checkRedis(cfg: QueueConfig): Promise<string | null> {
+  const trouble = await pingRedis(cfg);
+  return trouble && `cannot reach Redis at ${cfg.redisUrl} (${trouble}).\n` +
+    'Start Redis (see docs/queue.md), or run on this machine without Redis: nianbao ingest --run ...';
+}
+
+async function pingRedis(cfg: QueueConfig): Promise<string | null> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const IORedis = require('ioredis');
   const R = IORedis.default ?? IORedis.Redis ?? IORedis;
@@ -160,18 +178,6 @@ async function checkRedis(cfg: QueueConfig): Promise<string | null> {
 
 /** Queue for the workers (`nianbao worker`); with --wait, follow the batch until done. */
 async function queueForWorkers(store: Store, cfg: QueueConfig, entries: IngestEntry[], opts: { force: boolean; json: boolean; wait: boolean }): Promise<number> {
-  if (opts.wait && store.kind === 'pglite') {
-    // waiting here holds the embedded store, so no worker could open it to do the work
-    process.stderr.write('nianbao ingest: --wait cannot work on the embedded store: it is open in one process at a time, so no worker could store ' +
-      'the results while this waits. Use --run (fetch and extract in this process, no Redis), or PostgreSQL (DATABASE_URL) for separate workers.\n');
-    return 2;
-  }
-  const trouble = await checkRedis(cfg);
-  if (trouble) {
-    process.stderr.write(`nianbao ingest: cannot reach Redis at ${cfg.redisUrl} (${trouble}).\n` +
-      `Start Redis (see docs/queue.md), or run on this machine without Redis: nianbao ingest --run ...\n`);
-    return 2;
-  }
   const queues = openQueues(cfg);
   try {
     const bar = new Progress('ingest');
