@@ -31,7 +31,8 @@ Options:
   --json             print the result as JSON
 
 Environment: REDIS_URL (not used by --run), DATABASE_URL (else PGlite in NIANBAO_DATA), NIANBAO_QUEUE_PREFIX; see docs/queue.md.
-Exit status: 0 done; 1 some sources failed (with --wait/--run); 2 bad usage.`;
+Exit status: 0 done; 1 some sources failed (with --wait/--run); 2 bad usage, Redis unreachable, or
+--wait on the embedded store; 3 the embedded store is open in another process; 130 --run stopped (Ctrl+C).`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
