@@ -102,6 +102,16 @@ export async function reconcile(store: Store, queues: Queues, cfg: QueueConfig, 
 }
 
 /**
+ * One worker of a store reconciles per period, not every one (each round reads every pending source):
+ * a Redis key that expires a little before the period ends.
+ */
+async function takeTurn(queues: Queues, cfg: QueueConfig, everyMs: number): Promise<boolean> {
+  const client = (await queues.fetch.getBackend().client) as unknown as { set(...args: Array<string | number>): Promise<string | null> };
+  const got = await client.set(`${queuePrefix(cfg)}:reconcile-turn`, String(process.pid), 'PX', Math.max(100, Math.floor(everyMs * 0.9)), 'NX');
+  return got === 'OK';
+}
+
+/**
  * Reconcile now and every `everyMs` until stopped (a worker's loop). Errors are logged, never thrown:
  * a Redis or store outage is ridden out elsewhere, and the next round tries again.
  */
@@ -110,8 +120,12 @@ export function startReconciling(store: Store, queues: Queues, cfg: QueueConfig,
   let running: Promise<void> | null = null;
   let stopped = false;
   const round = () => {
-    running = reconcile(store, queues, cfg, { minAgeMs: everyMs })
-      .then((r) => { if (r.requeued) log(`nianbao worker: ${r.requeued} of ${r.pending} sources pending in the store had no job: re-queued`); })
+    running = takeTurn(queues, cfg, everyMs)
+      .then(async (mine) => {
+        if (!mine) return; // another worker of this store reconciled within the period
+        const r = await reconcile(store, queues, cfg, { minAgeMs: everyMs });
+        if (r.requeued) log(`nianbao worker: ${r.requeued} of ${r.pending} sources pending in the store had no job: re-queued`);
+      })
       .catch((e) => log(`nianbao worker: reconciliation failed: ${(e as Error).message}`))
       .finally(() => {
         running = null;
