@@ -1,5 +1,6 @@
 /**
  * Store ↔ queue agreement (issue 14, part 3), on the real Redis and PostgreSQL:
+ * - two stores sharing one Redis at once each take only their own jobs;
  * - a fresh store beside a Redis that still holds an earlier store's jobs (same prefix, same job ids)
  *   finishes: each store's queue keys carry its own id;
  * - a Redis flushed under a store (sources queued or fetched with no job) is reconciled when a worker
@@ -8,6 +9,7 @@
  * - `ingest --wait` says why nothing moves (no worker; lost jobs re-queued) instead of spinning.
  */
 import { spawn } from 'child_process';
+import { createHash } from 'crypto';
 import { openStore, type Store } from '../src/store';
 import { queueConfigFromEnv, forStore, queuePrefix, type QueueConfig } from '../src/queue/config';
 import { openQueues, type Queues } from '../src/queue/queues';
@@ -92,6 +94,21 @@ test('a fresh store beside a Redis holding an earlier store\'s jobs (same prefix
   expect(c.sources).toMatchObject({ total: 3, extracted: 3, failed: 0 });
   // A's store is untouched by B's workers
   expect((await a.store.counts(a.cfg.pipeline)).sources).toMatchObject({ total: 3, extracted: 3 });
+});
+
+test('two stores sharing one Redis at once: each store\'s workers take only its own jobs', async () => {
+  const c = await newStore();
+  const d = await newStore();
+  await Promise.all([workersFor(c.store, c.cfg), workersFor(d.store, d.cfg)]);
+  // the same source ids (1, 2, 3) in both stores, different reports
+  const [rc, rd] = await Promise.all([ingest(c.store, c.queues, c.cfg, urls([801, 802, 803])), ingest(d.store, d.queues, d.cfg, urls([811, 812, 813]))]);
+  await Promise.all([finished(c.store, c.cfg, rc.batch), finished(d.store, d.cfg, rd.batch)]);
+  for (const [s, ids] of [[c.store, [801, 802, 803]], [d.store, [811, 812, 813]]] as const) {
+    const rows = await s.listSources({});
+    expect(rows.map((r) => r.status)).toEqual(['extracted', 'extracted', 'extracted']);
+    // each source holds its own URL's bytes (a job of the other store would have written its report here)
+    expect(rows.map((r) => r.sha256).sort()).toEqual(ids.map((i) => createHash('sha256').update(srv.genBytes(i)).digest('hex')).sort());
+  }
 });
 
 test('Redis flushed under a store: sources queued or fetched with no job are re-queued once and finished', async () => {
