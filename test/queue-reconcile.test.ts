@@ -170,6 +170,9 @@ test('diagnosis when nothing moves: lost jobs are re-queued, and no worker on th
   const r = await ingest(s.store, s.queues, s.cfg, urls([501]));
   await dropRedisPrefix(queuePrefix(s.cfg));
   await new Promise((res) => setTimeout(res, 300));
+  // (status counts them without queueing anything)
+  expect((await reconcile(s.store, s.queues, s.cfg, { dryRun: true })).requeued).toBe(1);
+  expect((await liveJobs(s.queues)).count).toBe(0);
   const why = await diagnoseStall(s.store, s.queues, s.cfg, 200);
   expect(why.join('\n')).toMatch(/1 sources pending in the store had no job: re-queued/);
   expect(why.join('\n')).toMatch(new RegExp(`no worker is consuming queue ${queuePrefix(s.cfg)}:fetch`));

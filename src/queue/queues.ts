@@ -77,3 +77,22 @@ export async function queueCounts(q: Queues): Promise<{ fetch: Record<string, nu
   const [f, x] = await Promise.all([q.fetch.getJobCounts(...kinds), q.extract.getJobCounts(...kinds)]);
   return { fetch: f, extract: x };
 }
+
+/** Why Redis cannot be reached right now (a short reason), or null if it answers (fails fast: no retries). */
+export async function redisTrouble(cfg: QueueConfig): Promise<string | null> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const IORedis = require('ioredis');
+  const R = IORedis.default ?? IORedis.Redis ?? IORedis;
+  const r = new R({ ...redisOptions(cfg.redisUrl), maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000, lazyConnect: true });
+  let first: string | null = null;
+  r.on('error', (e: Error) => void (first ??= (e as NodeJS.ErrnoException).code ?? e.message));
+  try {
+    await r.connect();
+    await r.ping();
+    return null;
+  } catch (e) {
+    return first ?? ((e as Error).message || String(e));
+  } finally {
+    r.disconnect();
+  }
+}

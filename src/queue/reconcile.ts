@@ -53,7 +53,7 @@ export interface ReconcileResult {
  * no live job. The new job's id names the source's last update, so reconcilers running at once in
  * several processes add one job, not one each; it carries `recheck` (processFetch asks the store first).
  */
-export async function reconcile(store: Store, queues: Queues, cfg: QueueConfig, opts: { minAgeMs?: number } = {}): Promise<ReconcileResult> {
+export async function reconcile(store: Store, queues: Queues, cfg: QueueConfig, opts: { minAgeMs?: number; dryRun?: boolean } = {}): Promise<ReconcileResult> {
   const cutoff = new Date(Date.now() - (opts.minAgeMs ?? 0));
   // Store first, then the queue: a job that finishes in between left its source done (the new job finds
   // that out and stops); a source ingested in between is newer than the cutoff.
@@ -93,6 +93,7 @@ export async function reconcile(store: Store, queues: Queues, cfg: QueueConfig, 
     res.requeued++;
     res.requeuedIds.push(s.id);
   }
+  if (opts.dryRun) return res; // (status: only count them)
   if (fetchJobs.length) await queues.fetch.addBulk(fetchJobs);
   if (extractJobs.length) await queues.extract.addBulk(extractJobs);
   if (res.requeued) {

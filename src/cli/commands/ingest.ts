@@ -1,7 +1,7 @@
 /** nianbao ingest: queue crawled report URLs (or local files) for the fetch and extract workers. */
 import { openStore, storeConfigFromEnv, type Store } from '../../store';
-import { queueConfigFromEnv, forStore, queuePrefix, redisOptions, type QueueConfig } from '../../queue/config';
-import { openQueues, queueCounts, type Queues } from '../../queue/queues';
+import { queueConfigFromEnv, forStore, queuePrefix, type QueueConfig } from '../../queue/config';
+import { openQueues, queueCounts, redisTrouble, type Queues } from '../../queue/queues';
 import { collectEntries, ingest, ingestLocal, type IngestEntry, type IngestResult } from '../../queue/ingest';
 import { reconcile } from '../../queue/reconcile';
 import { Progress } from '../../queue/progress';
@@ -154,28 +154,11 @@ const WAIT_ON_EMBEDDED = '--wait cannot work on the embedded store: it is open i
 
 /** Fail fast, with a hint, when Redis cannot be reached (ioredis would otherwise retry for ever). */
 async function checkRedis(cfg: QueueConfig): Promise<string | null> {
-  const trouble = await pingRedis(cfg);
+  const trouble = await redisTrouble(cfg);
   return trouble && `cannot reach Redis at ${cfg.redisUrl} (${trouble}).\n` +
     'Start Redis (see docs/queue.md), or run on this machine without Redis: nianbao ingest --run ...';
 }
 
-async function pingRedis(cfg: QueueConfig): Promise<string | null> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const IORedis = require('ioredis');
-  const R = IORedis.default ?? IORedis.Redis ?? IORedis;
-  const r = new R({ ...redisOptions(cfg.redisUrl), maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000, lazyConnect: true });
-  let first: string | null = null;
-  r.on('error', (e: Error) => void (first ??= (e as NodeJS.ErrnoException).code ?? e.message));
-  try {
-    await r.connect();
-    await r.ping();
-    return null;
-  } catch (e) {
-    return first ?? ((e as Error).message || String(e));
-  } finally {
-    r.disconnect();
-  }
-}
 
 /** Queue for the workers (`nianbao worker`); with --wait, follow the batch until done. */
 async function queueForWorkers(store: Store, cfg: QueueConfig, entries: IngestEntry[], opts: { force: boolean; json: boolean; wait: boolean }): Promise<number> {

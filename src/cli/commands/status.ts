@@ -1,7 +1,8 @@
 /** nianbao status: counts by stage and status, failures by reason, throughput. */
 import { openStore } from '../../store';
 import { queueConfigFromEnv, forStore, queuePrefix } from '../../queue/config';
-import { openQueues, queueCounts } from '../../queue/queues';
+import { openQueues, queueCounts, redisTrouble } from '../../queue/queues';
+import { reconcile } from '../../queue/reconcile';
 
 export const summary = 'show sources, extractions and queue jobs by stage and status, and throughput';
 
@@ -22,12 +23,16 @@ export async function run(argv: string[]): Promise<number> {
   const store = await openStore();
   // this store's own queues (their keys carry the store's id)
   const cfg = forStore(queueConfigFromEnv(), store);
-  const queues = noQueue ? null : openQueues(cfg);
+  // Redis down: the store's counts are still worth showing (the queue would wait for it for ever)
+  const redisDown = noQueue ? null : await redisTrouble(cfg);
+  const queues = noQueue || redisDown ? null : openQueues(cfg);
   try {
     for (;;) {
       const c = await store.counts(cfg.pipeline, batch);
       const q = queues ? await queueCounts(queues) : null;
-      if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, storeId: store.id, ...c, queues: q }) + '\n');
+      // pending in the store with no live job (Redis lost them): a worker or ingest re-queues them
+      const orphans = queues && c.sources.queued + c.sources.fetched > 0 ? (await reconcile(store, queues, cfg, { minAgeMs: 10_000, dryRun: true })).requeued : 0;
+      if (json) process.stdout.write(JSON.stringify({ pipeline: cfg.pipeline, store: store.kind, storeId: store.id, ...c, queues: q, ...(queues ? { withoutJob: orphans } : {}), ...(redisDown ? { redis: redisDown } : {}) }) + '\n');
       else {
         const s = c.sources;
         const lines = [
@@ -38,9 +43,11 @@ export async function run(argv: string[]): Promise<number> {
         ];
         const f = Object.entries(c.failures).sort((a, b) => b[1] - a[1]);
         if (f.length) lines.push(`failures     ${f.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        if (redisDown) lines.push(`queue         Redis at ${cfg.redisUrl} unreachable (${redisDown}); store counts only`);
         if (q) {
           const fmt = (x: Record<string, number>) => `${x.waiting + (x.prioritized ?? 0)} waiting, ${x.active} active, ${x.delayed} delayed, ${x.failed} failed`;
           lines.push(`queue fetch   ${fmt(q.fetch)}`, `queue extract ${fmt(q.extract)}`, `queue prefix  ${queuePrefix(cfg)}`);
+          if (orphans) lines.push(`no job        ${orphans} sources pending in the store have no job in the queue (lost: a worker re-queues them within NIANBAO_RECONCILE_MS, or re-ingest)`);
         }
         process.stdout.write((watch ? '\x1b[2J\x1b[H' : '') + lines.join('\n') + '\n');
       }
