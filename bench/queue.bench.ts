@@ -33,7 +33,7 @@ import { randomBytes } from 'crypto';
 import { extractBytes } from '../src/pipeline/extract';
 import { ExtractPool } from '../src/queue/extract-pool';
 import { openStore, type Store } from '../src/store';
-import { queueConfigFromEnv } from '../src/queue/config';
+import { queueConfigFromEnv, forStore } from '../src/queue/config';
 import { openQueues } from '../src/queue/queues';
 import { ingest } from '../src/queue/ingest';
 import { fetchDocument, RobotsCache, ROBOTS_AGENT } from '../src/fetch';
@@ -571,7 +571,7 @@ async function runScenario(mixName: MixName, n: number, procs: 1 | 2, log: (s: s
     await inLanes(4, warmIds, fetchAndExtract);
 
     const workers = await Promise.all(Array.from({ length: procs }, () => startWorker(e)));
-    const cfg = queueConfigFromEnv(e.env);
+    const cfg = forStore(queueConfigFromEnv(e.env), e.store);
     const queues = openQueues(cfg);
     // warm the workers outside the timed rounds: twice the warm-up documents (one set per extraction
     // thread) over HTTP, and a few from files

@@ -11,7 +11,7 @@
  */
 import type { ChildProcess } from 'child_process';
 import { openStore, type Store } from '../src/store';
-import { queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
+import { queueConfigFromEnv, forStore, type QueueConfig } from '../src/queue/config';
 import { openQueues, type Queues } from '../src/queue/queues';
 import { ingest } from '../src/queue/ingest';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server';
@@ -102,7 +102,7 @@ async function runOutage(label: string, base: number, o: OutageOptions): Promise
   const t0 = Date.now();
   const prefix = uniqueName('nbfpg');
   prefixes.push(prefix);
-  const cfg = queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv);
+  const cfg = forStore(queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv), store);
   const queues = openQueues(cfg);
   const exp = entries(base);
   const urls = exp.map((e) => e.url);

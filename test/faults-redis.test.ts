@@ -11,7 +11,7 @@
  */
 import type { ChildProcess } from 'child_process';
 import { openStore, type Store } from '../src/store';
-import { queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
+import { queueConfigFromEnv, forStore, type QueueConfig } from '../src/queue/config';
 import { openQueues, type Queues } from '../src/queue/queues';
 import { ingest } from '../src/queue/ingest';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server';
@@ -56,7 +56,8 @@ function workerEnv(redis: PrivateRedis, prefix: string): Record<string, string> 
 }
 
 function cfgFor(redis: PrivateRedis, prefix: string): QueueConfig {
-  return queueConfigFromEnv({ REDIS_URL: redis.url, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv);
+  // the store's own queues, as the worker processes open them (same schema: same store id)
+  return forStore(queueConfigFromEnv({ REDIS_URL: redis.url, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv), store);
 }
 
 function queuesFor(cfg: QueueConfig): Queues {

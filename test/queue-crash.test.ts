@@ -7,7 +7,7 @@ import type { ChildProcess } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { openStore, type Store } from '../src/store';
-import { queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
+import { queueConfigFromEnv, forStore, type QueueConfig } from '../src/queue/config';
 import { openQueues, fetchJobId, type Queues } from '../src/queue/queues';
 import { ingest } from '../src/queue/ingest';
 import { sha256 } from '../src/pipeline/extract';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'commands', 'worker.js'))) throw new Error('dist/ is missing: run `npm run build` before these tests');
   srv = await startFixtureServer();
   store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
-  cfg = queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv);
+  cfg = forStore(queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv), store);
   queues = openQueues(cfg);
 });
 

@@ -4,7 +4,7 @@
  */
 import IORedis from 'ioredis';
 import { openStore, type Store } from '../src/store';
-import { defaultExtractThreads, queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
+import { defaultExtractThreads, queueConfigFromEnv, forStore, type QueueConfig } from '../src/queue/config';
 import { openQueues, type Queues } from '../src/queue/queues';
 import { ingest, collectEntries, parseCsv } from '../src/queue/ingest';
 import { RedisHostLimiter } from '../src/queue/host-limiter';
@@ -38,7 +38,7 @@ async function waitBatch(batch: string, timeoutMs = 30000) {
 beforeAll(async () => {
   srv = await startFixtureServer();
   store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
-  cfg = queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv);
+  cfg = forStore(queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv), store);
   cfg.fetch = { ...cfg.fetch, allowPrivate: true, attempts: 3, backoffMs: 150, timeoutMs: 1500, maxBytes: 1_000_000, hostConcurrency: 8, hostIntervalMs: 0, concurrency: 8 };
   cfg.extract = { ...cfg.extract, concurrency: 2, timeoutMs: 30000 };
   queues = openQueues(cfg);

@@ -7,7 +7,7 @@ import IORedis from 'ioredis';
 import { openStore, storeConfigFromEnv } from '../src/store';
 import type { Store } from '../src/store/types';
 import { closeFetchAgents } from '../src/fetch';
-import { queueConfigFromEnv, redisOptions, extractJobs, type QueueConfig } from '../src/queue/config';
+import { queueConfigFromEnv, redisOptions, extractJobs, forStore, queuePrefix, type QueueConfig } from '../src/queue/config';
 import { dbStats } from '../src/store/db';
 import { BlobCache, StepTimes } from '../src/queue/blob-cache';
 import { openQueues, FETCH_QUEUE, EXTRACT_QUEUE, type Queues, type FetchJobData, type ExtractJobData } from '../src/queue/queues';
@@ -16,6 +16,7 @@ import { RedisHostLimiter } from '../src/queue/host-limiter';
 import { processFetch, processExtract, newRobotsCache, waitingOutStoreOutages, isStoreUnavailable, StoreTrouble, type StageContext } from '../src/queue/stages';
 import { StoreWriter } from '../src/queue/store-writer';
 import { startDiscoverWorker, checkYearHintAfter } from '../src/queue/discover';
+import { startReconciling } from '../src/queue/reconcile';
 
 export interface WorkerOptions {
   stages?: Array<'fetch' | 'extract'>;
@@ -36,15 +37,17 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWorkers> {
-  const cfg = opts.cfg ?? queueConfigFromEnv();
+  const baseCfg = opts.cfg ?? queueConfigFromEnv();
   const stages = opts.stages ?? ['fetch', 'extract'];
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const ownStore = !opts.store;
   // A job holds a connection only for its statements (about a millisecond each; an extraction's transaction
   // a few), so a few connections serve many jobs; each extra backend costs PostgreSQL memory and a warm-up
   // (catalog caches, prepared statements) of ~10 ms CPU. NIANBAO_DB_POOL overrides.
-  const poolSize = Math.min(24, Math.max(4, (stages.includes('extract') ? extractJobs(cfg) : 0) + 2));
+  const poolSize = Math.min(24, Math.max(4, (stages.includes('extract') ? extractJobs(baseCfg) : 0) + 2));
   const store = opts.store ?? (await openStore({ poolSize, ...storeConfigFromEnv() }));
+  // this store's own queues (their keys carry the store's id)
+  const cfg = forStore(baseCfg, store);
   const queues = openQueues(cfg);
   const connection = redisOptions(cfg.redisUrl) as any;
   const RedisCtor = ((IORedis as any).default ?? IORedis) as new (o: unknown) => any;
@@ -81,7 +84,7 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
   };
   const common = {
     connection,
-    prefix: cfg.prefix,
+    prefix: queuePrefix(cfg),
     lockDuration: cfg.lockMs,
     stalledInterval: cfg.stalledMs,
     maxStalledCount: cfg.maxStalledCount,
@@ -124,12 +127,16 @@ export async function startWorkers(opts: WorkerOptions = {}): Promise<RunningWor
     workers.push(w);
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  // sources the store has pending but no job is left for (Redis flushed or restarted without persistence):
+  // queued again now and every cfg.reconcileMs
+  const reconciling = startReconciling(store, queues, cfg, log);
 
   let closing: Promise<void> | null = null;
   return {
     cfg, store, queues, pool, workers,
     close() {
       closing ??= (async () => {
+        await reconciling.stop();
         await Promise.all(workers.map((w) => w.close()));
         await ctx.writer.drain();
         await pool.close();

@@ -50,5 +50,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(cmd.help.endsWith('\n') ? cmd.help : cmd.help + '\n');
     return 0;
   }
-  return cmd.run(rest);
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    // the embedded store is open in another process: say who has it, without a stack trace
+    if ((e as Error)?.name === 'StoreLockedError') {
+      process.stderr.write(`nianbao ${name}: ${(e as Error).message}\n`);
+      return 3;
+    }
+    throw e;
+  }
 }

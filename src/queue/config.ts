@@ -8,6 +8,13 @@ export interface QueueConfig {
   redisUrl: string;
   /** BullMQ key prefix: several deployments (or test runs) can share one Redis. */
   prefix: string;
+  /**
+   * The store's id (Store.id), set by forStore: the queues' keys are `<prefix>:<storeId>:…` (see
+   * queuePrefix), so jobs never outlive or cross their store.
+   */
+  storeId?: string;
+  /** How often a worker reconciles the store with the queues (ms; see reconcile.ts). */
+  reconcileMs: number;
   pipeline: string;
   fetch: {
     concurrency: number;
@@ -74,6 +81,7 @@ export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueC
   return {
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix: env.NIANBAO_QUEUE_PREFIX ?? 'nianbao',
+    reconcileMs: Math.max(200, int(env.NIANBAO_RECONCILE_MS, 60000)),
     pipeline: PIPELINE_VERSION,
     fetch: {
       concurrency: int(env.NIANBAO_FETCH_CONCURRENCY, 16),
@@ -127,4 +135,19 @@ export function redisOptions(url: string): Record<string, unknown> {
 /** BullMQ job ids may not contain ':'; keep them short and readable. */
 export function safeId(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** The config bound to a store: its queues are that store's own (see queuePrefix). */
+export function forStore(cfg: QueueConfig, store: { id: string }): QueueConfig {
+  return { ...cfg, storeId: store.id };
+}
+
+/**
+ * The BullMQ prefix of a store's queues: NIANBAO_QUEUE_PREFIX and the store's id. A fresh store beside a
+ * Redis that still holds an earlier store's jobs, or two stores sharing one Redis, get different keys, so
+ * job ids (derived from source ids and hashes, which repeat across stores) cannot collide.
+ */
+export function queuePrefix(cfg: QueueConfig): string {
+  if (!cfg.storeId) throw new Error('queue config not bound to a store: use forStore(cfg, store) before opening queues');
+  return `${cfg.prefix}:${cfg.storeId}`;
 }

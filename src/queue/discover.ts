@@ -11,7 +11,7 @@ import { fetchDocument, FetchError, decodeHtml, looksLikeHtml } from '../fetch';
 import { crawlColumn, type CrawlOptions, type FetchedPage } from '../discover/crawl';
 import { finishColumnRun, markColumnDiscovering, tagListedSources, upsertColumns, checkYearHints, extractedShas, type ColumnRow, type ColumnRunResult, type SkippedItem } from '../store/columns';
 import type { Store } from '../store/types';
-import { safeId, redisOptions, type QueueConfig } from './config';
+import { safeId, redisOptions, queuePrefix, type QueueConfig } from './config';
 import { HostBusyError } from './host-limiter';
 import { ingest, type IngestEntry } from './ingest';
 import { waitingOutStoreOutages, type StageContext, type ExtractJobOutcome, type FetchOutcome } from './stages';
@@ -33,7 +33,7 @@ export function discoverBounds(env: NodeJS.ProcessEnv = process.env): Required<C
 }
 
 export function openDiscoverQueue(cfg: QueueConfig): Queue<DiscoverJobData> {
-  return new Queue<DiscoverJobData>(DISCOVER_QUEUE, { connection: redisOptions(cfg.redisUrl) as any, prefix: cfg.prefix });
+  return new Queue<DiscoverJobData>(DISCOVER_QUEUE, { connection: redisOptions(cfg.redisUrl) as any, prefix: queuePrefix(cfg) });
 }
 
 export interface DiscoverEnqueued {

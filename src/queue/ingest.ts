@@ -10,6 +10,7 @@ import { pathToFileURL } from 'url';
 import type { Store, NewSource, SourceRow } from '../store/types';
 import type { QueueConfig } from './config';
 import { fetchJobId, fetchJobOptions, extractJobId, extractJobOptions, type Queues } from './queues';
+import { reconcile } from './reconcile';
 
 export interface IngestEntry {
   url: string;
@@ -134,14 +135,68 @@ export interface IngestResult {
   reextract: number;
   /** Already done (extracted or failed) for this pipeline version: nothing queued. */
   skipped: number;
+  /** Pending sources of earlier ingests (any batch) that had no live job: queued again (see reconcile.ts). */
+  reconciled?: number;
 }
 
-export async function ingest(
+/** Ingest's reconciliation leaves alone sources touched more recently than this (another ingest may be adding their jobs). */
+export const INGEST_RECONCILE_AGE_MS = 10_000;
+
+type FetchJobs = Parameters<Queues['fetch']['addBulk']>[0];
+type ExtractJobs = Parameters<Queues['extract']['addBulk']>[0];
+
+export interface IngestOptions {
+  force?: boolean;
+  batch?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Record the entries as sources and queue what is left to do for the workers (see decideIngest). */
+export async function ingest(store: Store, queues: Queues, cfg: QueueConfig, entries: IngestEntry[], opts: IngestOptions = {}): Promise<IngestResult> {
+  const res = await decideIngest(store, cfg, entries, opts, async (fetchJobs, extractJobs) => {
+    if (fetchJobs.length) await queues.fetch.addBulk(fetchJobs);
+    if (extractJobs.length) await queues.extract.addBulk(extractJobs);
+  });
+  // sources left pending by earlier runs whose jobs are gone (Redis flushed or restarted): queued again
+  // (those touched in the last seconds may be between their insert and their job: left to the next round)
+  res.reconciled = (await reconcile(store, queues, cfg, { minAgeMs: INGEST_RECONCILE_AGE_MS })).requeued;
+  await auditIngest(store, cfg, res, opts);
+  return res;
+}
+
+/**
+ * Record the entries as sources without a queue (`ingest --run`: see local-run.ts); returns the sources
+ * left to do, as the store has them now (`queued`, or `fetched` for a re-extraction).
+ */
+export async function ingestLocal(store: Store, cfg: QueueConfig, entries: IngestEntry[], opts: IngestOptions = {}): Promise<{ res: IngestResult; todo: SourceRow[] }> {
+  const ids: number[] = [];
+  const res = await decideIngest(store, cfg, entries, opts, async (fetchJobs, extractJobs) => {
+    for (const j of fetchJobs) ids.push(j.data.sourceId);
+    for (const j of extractJobs) if (j.data.sourceId != null) ids.push(j.data.sourceId);
+  });
+  const todo: SourceRow[] = [];
+  for (const id of [...new Set(ids)]) {
+    const s = await store.getSource(id);
+    if (s && (s.status === 'queued' || s.status === 'fetched')) todo.push(s);
+  }
+  await auditIngest(store, cfg, res, opts);
+  return { res, todo };
+}
+
+async function auditIngest(store: Store, cfg: QueueConfig, res: IngestResult, opts: IngestOptions): Promise<void> {
+  await store.audit({ actor: 'ingest', action: 'ingest', entity: 'system', entityId: res.batch, detail: { ...res, force: !!opts.force, pipeline: cfg.pipeline } });
+}
+
+/**
+ * Upsert the entries as sources and decide, per source, what is left to do: fetch (new, forced, or still
+ * queued) or re-extract from the stored blob (new pipeline version); `sink` gets the jobs, a chunk at a time.
+ */
+async function decideIngest(
   store: Store,
-  queues: Queues,
   cfg: QueueConfig,
   entries: IngestEntry[],
-  opts: { force?: boolean; batch?: string; onProgress?: (done: number, total: number) => void } = {},
+  opts: IngestOptions,
+  sink: (fetchJobs: FetchJobs, extractJobs: ExtractJobs) => Promise<void>,
 ): Promise<IngestResult> {
   const batch = opts.batch ?? `b${Date.now().toString(36)}`;
   const res: IngestResult = { batch, total: entries.length, queued: 0, requeued: 0, reextract: 0, skipped: 0 };
@@ -149,8 +204,8 @@ export async function ingest(
   const CHUNK = 200;
   for (let i = 0; i < entries.length; i += CHUNK) {
     const chunk = entries.slice(i, i + CHUNK);
-    const fetchJobs: Parameters<Queues['fetch']['addBulk']>[0] = [];
-    const extractJobs: Parameters<Queues['extract']['addBulk']>[0] = [];
+    const fetchJobs: FetchJobs = [];
+    const extractJobs: ExtractJobs = [];
     // one statement for the whole chunk
     const upserted = await store.upsertSources(chunk.map((e): NewSource => ({ url: e.url, agencyHint: e.agencyHint ?? null, yearHint: e.yearHint ?? null, batch })));
     const sites = new Map(chunk.filter((e) => e.site).map((e) => [e.url, e.site as string]));
@@ -160,7 +215,9 @@ export async function ingest(
         fetchJobs.push({ name: 'fetch', data: { sourceId: source.id, url: source.url, ...(opts.force ? { force: true } : {}), ...(source.yearHint != null ? { yearHint: source.yearHint } : {}), ...(site ? { site } : {}) }, opts: { ...fetchJobOptions(cfg), jobId: fetchJobId(cfg, source.id, tag) } });
       if (created) { res.queued++; enqueueFetch(null); return; }
       if (opts.force) { await store.requeueSource(source.id, batch); res.requeued++; enqueueFetch(forceTag); return; }
-      if (source.status === 'queued') { res.requeued++; enqueueFetch(null); return; } // job may be lost: same jobId is a no-op if it exists
+      // still pending from an earlier ingest: it joins this batch (so --wait follows it); its job may be
+      // lost: the same jobId is a no-op if it exists, and reconciliation re-queues it if it is gone
+      if (source.status === 'queued') { res.requeued++; adopt.push(source.id); enqueueFetch(null); return; }
       if (source.status === 'failed') { res.skipped++; return; }
       // fetched or extracted: is there an extraction for this pipeline version? (marks fetched sources extracted if so)
       const sha = source.sha256 as string;
@@ -177,12 +234,12 @@ export async function ingest(
       extractJobs.push({ name: 'extract', data: { sha256: sha, sourceId: source.id, uri: source.finalUrl ?? source.url, contentType: source.contentType, ...(source.yearHint != null ? { yearHint: source.yearHint } : {}) }, opts: { ...extractJobOptions(cfg), jobId: extractJobId(cfg, sha, batch) } });
       res.reextract++;
     };
+    const adopt: number[] = [];
     // a few at a time: the pg pool serves them in parallel, PGlite serialises them
     for (let j = 0; j < upserted.length; j += 8) await Promise.all(upserted.slice(j, j + 8).map(decide));
-    if (fetchJobs.length) await queues.fetch.addBulk(fetchJobs);
-    if (extractJobs.length) await queues.extract.addBulk(extractJobs);
+    if (adopt.length) await store.adoptIntoBatch(adopt, batch);
+    await sink(fetchJobs, extractJobs);
     opts.onProgress?.(Math.min(i + CHUNK, entries.length), entries.length);
   }
-  await store.audit({ actor: 'ingest', action: 'ingest', entity: 'system', entityId: batch, detail: { ...res, force: !!opts.force, pipeline: cfg.pipeline } });
   return res;
 }

@@ -4,7 +4,7 @@
  * enqueueing idempotent: the same source or the same content is one job per pipeline version.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import { safeId, redisOptions, type QueueConfig } from './config';
+import { safeId, redisOptions, queuePrefix, type QueueConfig } from './config';
 
 export const FETCH_QUEUE = 'fetch';
 export const EXTRACT_QUEUE = 'extract';
@@ -17,6 +17,8 @@ export interface FetchJobData {
   yearHint?: number;
   /** Stay on this URL's site (a discovered report stays on its column's site: redirects, attachments). */
   site?: string;
+  /** Queued by reconciliation: ask the store before fetching (the work may be done or under way). */
+  recheck?: boolean;
 }
 
 export interface ExtractJobData {
@@ -64,8 +66,9 @@ export interface Queues {
 
 export function openQueues(cfg: QueueConfig): Queues {
   const connection = redisOptions(cfg.redisUrl) as any;
-  const fetch = new Queue<FetchJobData>(FETCH_QUEUE, { connection, prefix: cfg.prefix });
-  const extract = new Queue<ExtractJobData>(EXTRACT_QUEUE, { connection, prefix: cfg.prefix });
+  const prefix = queuePrefix(cfg);
+  const fetch = new Queue<FetchJobData>(FETCH_QUEUE, { connection, prefix });
+  const extract = new Queue<ExtractJobData>(EXTRACT_QUEUE, { connection, prefix });
   return {
     fetch,
     extract,
@@ -79,4 +82,23 @@ export async function queueCounts(q: Queues): Promise<{ fetch: Record<string, nu
   const kinds = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
   const [f, x] = await Promise.all([q.fetch.getJobCounts(...kinds), q.extract.getJobCounts(...kinds)]);
   return { fetch: f, extract: x };
+}
+
+/** Why Redis cannot be reached right now (a short reason), or null if it answers (fails fast: no retries). */
+export async function redisTrouble(cfg: QueueConfig): Promise<string | null> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const IORedis = require('ioredis');
+  const R = IORedis.default ?? IORedis.Redis ?? IORedis;
+  const r = new R({ ...redisOptions(cfg.redisUrl), maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000, lazyConnect: true });
+  let first: string | null = null;
+  r.on('error', (e: Error) => void (first ??= (e as NodeJS.ErrnoException).code ?? e.message));
+  try {
+    await r.connect();
+    await r.ping();
+    return null;
+  } catch (e) {
+    return first ?? ((e as Error).message || String(e));
+  } finally {
+    r.disconnect();
+  }
 }

@@ -177,7 +177,7 @@ export async function ensureExtract(ctx: StageContext, sha256: string, data: Ext
   return extractOrHandOff(ctx, sha256, data, null, extractHere(ctx, 0, 0));
 }
 
-async function readLocal(url: string, maxBytes: number): Promise<{ bytes: Uint8Array; contentType: string | null }> {
+export async function readLocal(url: string, maxBytes: number): Promise<{ bytes: Uint8Array; contentType: string | null }> {
   const path = fileURLToPath(url);
   let st;
   try {
@@ -197,8 +197,8 @@ export async function processFetch(ctx: StageContext, job: Job<FetchJobData>, to
   // statement that records the fetch checks the status and counts the attempt. A retry, a job taken over
   // from a crashed worker, or any job shortly after store trouble asks the store first (one statement):
   // the work may be done, or half done (fetched: extracted from the stored blob, not fetched again), and
-  // while the store is down nothing is fetched.
-  if (attempt > 1 || (job.stalledCounter ?? 0) > 0 || ctx.storeTrouble?.recent()) {
+  // while the store is down nothing is fetched. A job queued by reconciliation asks too.
+  if (attempt > 1 || (job.stalledCounter ?? 0) > 0 || job.data.recheck || ctx.storeTrouble?.recent()) {
     const { source, claimed } = await step(ctx, 'fetch.claim', () => store.claimSource(job.data.sourceId));
     if (!source) return { outcome: 'skipped', reason: 'source not in the store' };
     if (!claimed) {

@@ -3,6 +3,7 @@
  * Both speak PostgreSQL, so the store's SQL is the same for both.
  */
 import { mkdirSync } from 'fs';
+import { lockStore } from './lock';
 
 export interface Queryer {
   /**
@@ -188,10 +189,27 @@ export async function openPglite(dir: string, schema = 'public'): Promise<Db> {
   checkSchemaName(schema);
   // Loaded lazily (its WASM is large and only needed for the embedded store) through Node's own loader:
   // PGlite imports builtins dynamically, which a VM sandbox such as jest's refuses.
-  const { PGlite } = nativeRequire('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const db = new PGlite(dir);
-  await db.waitReady;
+  let unlock = () => undefined as void;
+  if (!dir.startsWith('memory://')) {
+    mkdirSync(dir, { recursive: true });
+    // one process at a time (see lock.ts); the lock sits beside the database directory, not in it
+    unlock = await lockStore(`${dir.replace(/\/+$/, '')}.lock`, dir);
+  }
+  let PGlite: typeof import('@electric-sql/pglite').PGlite;
+  try {
+    ({ PGlite } = nativeRequire('@electric-sql/pglite') as typeof import('@electric-sql/pglite'));
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = new PGlite(dir);
+    await db.waitReady;
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   if (schema !== 'public') {
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
   }
@@ -225,7 +243,11 @@ export async function openPglite(dir: string, schema = 'public'): Promise<Db> {
       }),
     async close() {
       await chain;
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

@@ -45,3 +45,4 @@ export async function openStore(config: StoreConfig = storeConfigFromEnv()): Pro
   }
   return store;
 }
+export { StoreLockedError, type LockOwner } from './lock';

@@ -201,6 +201,18 @@ WHERE (SELECT count(*) FROM jsonb_array_elements(e.cross_flags) AS v(f) WHERE v.
   },
   {
     version: 7,
+    name: 'store identity',
+    // A random id made once, when the store is created: the queue keys of this store carry it, so two
+    // stores that share one Redis (or a new store beside a Redis still holding an earlier store's jobs)
+    // never take each other's jobs or collide on job ids (BullMQ ignores a job whose id exists).
+    sql: `
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+INSERT INTO store_meta (key, value) VALUES ('store_id', substr(md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), 1, 12))
+ON CONFLICT (key) DO NOTHING;
+`,
+  },
+  {
+    version: 8,
     name: 'report columns (discovery) and the sources they listed',
     // A column (栏目) is an agency's annual-report listing, crawled by the discover stage (src/discover).
     // Each listed report is a source tagged with its column (the first column that listed it) and the

@@ -114,7 +114,22 @@ export class SqlStore implements Store {
   }
 
   /** Apply pending migrations; returns how many were applied. Safe to call from many processes at once. */
+  private storeId: string | null = null;
+
+  /** This store's random identity (made by migration 7 when the store was created). */
+  get id(): string {
+    if (!this.storeId) throw new Error('store not migrated yet: its id is unknown');
+    return this.storeId;
+  }
+
   async migrate(): Promise<number> {
+    const n = await this.migrateSchema();
+    const rows = await this.db.query(`SELECT value FROM store_meta WHERE key = 'store_id'`);
+    this.storeId = String(rows[0].value);
+    return n;
+  }
+
+  private async migrateSchema(): Promise<number> {
     return this.db.tx(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock($1)', [lockKey(this.schema)]);
       await q.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -169,6 +184,21 @@ export class SqlStore implements Store {
     const sql = `SELECT * FROM sources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id
       LIMIT $${p.push(q.limit ?? 1000)} OFFSET $${p.push(q.offset ?? 0)}`;
     return (await this.db.query(sql, p)).map(toSource);
+  }
+
+  async listPending(q: { updatedBefore?: Date; afterId?: number; limit?: number } = {}): Promise<SourceRow[]> {
+    const rows = await this.db.query(
+      `SELECT * FROM sources WHERE status IN ('queued', 'fetched') AND id > $1
+         AND ($2::timestamptz IS NULL OR updated_at < $2::timestamptz)
+       ORDER BY id LIMIT $3`,
+      [q.afterId ?? 0, q.updatedBefore ?? null, q.limit ?? 1000],
+    );
+    return rows.map(toSource);
+  }
+
+  async adoptIntoBatch(ids: number[], batch: string): Promise<void> {
+    // updated_at is left as it is: it tells reconciliation how long the source has waited
+    await this.db.query(`UPDATE sources SET batch = $1 WHERE id = ANY($2::bigint[]) AND status IN ('queued', 'fetched')`, [batch, ids]);
   }
 
   async requeueSource(id: number, batch?: string | null): Promise<void> {

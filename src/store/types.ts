@@ -224,6 +224,11 @@ export interface Store {
   readonly kind: 'pg' | 'pglite';
   /** Root of the content-addressed blob directory. */
   readonly blobRoot: string;
+  /**
+   * A random id made when the store was created (known once migrated): the queue keys carry it, so
+   * stores sharing one Redis never see each other's jobs.
+   */
+  readonly id: string;
   migrate(): Promise<number>;
   close(): Promise<void>;
 
@@ -233,6 +238,13 @@ export interface Store {
   getSource(id: number): Promise<SourceRow | null>;
   getSourceByUrl(url: string): Promise<SourceRow | null>;
   listSources(q?: { status?: SourceStatus; batch?: string; sha256?: string; limit?: number; offset?: number }): Promise<SourceRow[]>;
+  /**
+   * Sources still to do (`queued` or `fetched`), by id after `afterId`; with `updatedBefore`, only those
+   * not touched since (reconciliation leaves alone what is being worked on right now).
+   */
+  listPending(q?: { updatedBefore?: Date; afterId?: number; limit?: number }): Promise<SourceRow[]>;
+  /** Move still pending sources (`queued`/`fetched`) into a batch (a re-ingest follows them), leaving the rest alone. */
+  adoptIntoBatch(ids: number[], batch: string): Promise<void>;
   /** Put a source back to `queued` (re-ingest with --force or a new pipeline version). */
   requeueSource(id: number, batch?: string | null): Promise<void>;
   markSourceFetched(id: number, info: FetchedInfo): Promise<void>;

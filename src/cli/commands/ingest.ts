@@ -1,8 +1,9 @@
 /** nianbao ingest: queue crawled report URLs (or local files) for the fetch and extract workers. */
-import { openStore } from '../../store';
-import { queueConfigFromEnv } from '../../queue/config';
-import { openQueues } from '../../queue/queues';
-import { collectEntries, ingest } from '../../queue/ingest';
+import { openStore, storeConfigFromEnv, type Store } from '../../store';
+import { queueConfigFromEnv, forStore, queuePrefix, type QueueConfig } from '../../queue/config';
+import { openQueues, queueCounts, redisTrouble, type Queues } from '../../queue/queues';
+import { collectEntries, ingest, ingestLocal, type IngestEntry, type IngestResult } from '../../queue/ingest';
+import { reconcile } from '../../queue/reconcile';
 import { Progress } from '../../queue/progress';
 import { enqueueColumns } from '../../queue/discover';
 import { columnCounts } from '../../store/columns';
@@ -27,14 +28,17 @@ from the stored bytes without refetching.
 Options:
   --discover         the inputs are report columns (listing pages): discover their reports
   --force            process everything again (refetch and re-extract)
-  --wait             wait until every queued source is extracted or failed (progress bar)
-  --run              also run the workers in this process until done (single machine; the only
-                     way to use the embedded PGlite store, which one process at a time can open)
+  --wait             wait until every queued source is extracted or failed (progress bar); says
+                     when nothing has moved for a while, and why (NIANBAO_STALL_MS, default 20000);
+                     needs PostgreSQL (DATABASE_URL): the embedded store is one process at a time
+  --run              fetch and extract here, now, without Redis (one machine: the extraction
+                     thread pool, NIANBAO_EXTRACT_CONCURRENCY threads) and store the results
   --allow-private    with --run: allow loopback/private targets (local testing only)
   --json             print the result as JSON
 
-Environment: REDIS_URL, DATABASE_URL (else PGlite in NIANBAO_DATA), NIANBAO_QUEUE_PREFIX; see docs/queue.md.
-Exit status: 0 done; 1 some sources failed (with --wait/--run); 2 bad usage.`;
+Environment: REDIS_URL (not used by --run), DATABASE_URL (else PGlite in NIANBAO_DATA), NIANBAO_QUEUE_PREFIX; see docs/queue.md.
+Exit status: 0 done; 1 some sources failed (with --wait/--run); 2 bad usage, Redis unreachable, or
+--wait on the embedded store; 3 the embedded store is open in another process; 130 --run stopped (Ctrl+C).`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -63,42 +67,23 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`nianbao ingest: ${(e as Error).message}\n`);
     return 2;
   }
-  const cfg = queueConfigFromEnv();
-  if (flags.has('--allow-private')) cfg.fetch.allowPrivate = true;
+  const base = queueConfigFromEnv();
+  if (flags.has('--allow-private')) base.fetch.allowPrivate = true;
+  if (!flags.has('--run')) {
+    // what cannot work is said before anything is recorded
+    const refusal = flags.has('--wait') && !storeConfigFromEnv().databaseUrl ? WAIT_ON_EMBEDDED : await checkRedis(base);
+    if (refusal) {
+      process.stderr.write(`nianbao ingest: ${refusal}\n`);
+      return 2;
+    }
+  }
   const store = await openStore();
-  const queues = openQueues(cfg);
-  let running: { close(): Promise<void> } | null = null;
   try {
-    const bar = new Progress('ingest');
-    const res = await ingest(store, queues, cfg, entries, { force: flags.has('--force'), onProgress: (d, t) => bar.update(d, t) });
-    bar.done();
-    if (flags.has('--json') && !flags.has('--wait') && !flags.has('--run')) process.stdout.write(JSON.stringify(res) + '\n');
-    else if (!flags.has('--json')) {
-      process.stderr.write(`batch ${res.batch}: ${res.total} inputs, ${res.queued} new, ${res.requeued} re-queued, ${res.reextract} to re-extract, ${res.skipped} already done\n`);
-    }
-    if (!flags.has('--wait') && !flags.has('--run')) return 0;
-    if (flags.has('--run')) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { startWorkers } = require('../../../workers') as typeof import('../../../workers');
-      running = await startWorkers({ cfg, store });
-    }
-    const bar2 = new Progress('process');
-    for (;;) {
-      const c = await store.counts(cfg.pipeline, res.batch);
-      const done = c.sources.extracted + c.sources.failed;
-      bar2.update(done, c.sources.total, `failed ${c.sources.failed}`);
-      if (c.sources.queued + c.sources.fetched === 0) {
-        bar2.done();
-        const summaryObj = { ...res, extracted: c.sources.extracted, failed: c.sources.failed, failures: c.failures };
-        if (flags.has('--json')) process.stdout.write(JSON.stringify(summaryObj) + '\n');
-        else process.stderr.write(`done: ${c.sources.extracted} extracted, ${c.sources.failed} failed ${JSON.stringify(c.failures)}\n`);
-        return c.sources.failed ? 1 : 0;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const cfg = forStore(base, store);
+    const opts = { force: flags.has('--force'), json: flags.has('--json') };
+    if (flags.has('--run')) return await runHere(store, cfg, entries, opts);
+    return await queueForWorkers(store, cfg, entries, { ...opts, wait: flags.has('--wait') });
   } finally {
-    await running?.close();
-    await queues.close();
     await store.close();
   }
 }
@@ -121,9 +106,20 @@ async function discover(inputs: string[], flags: Set<string>): Promise<number> {
     process.stderr.write(`nianbao ingest: ${(e as Error).message}\n`);
     return 2;
   }
-  const cfg = queueConfigFromEnv();
-  if (flags.has('--allow-private')) cfg.fetch.allowPrivate = true;
+  const base = queueConfigFromEnv();
+  if (flags.has('--allow-private')) base.fetch.allowPrivate = true;
+  // discovery runs in the queue's discover stage, so it needs Redis even with --run
+  const trouble = await checkRedis(base);
+  if (trouble) {
+    process.stderr.write(`nianbao ingest: --discover ${trouble}\n`);
+    return 2;
+  }
+  if (flags.has('--wait') && !flags.has('--run') && !storeConfigFromEnv().databaseUrl) {
+    process.stderr.write(`nianbao ingest: ${WAIT_ON_EMBEDDED}\n`);
+    return 2;
+  }
   const store = await openStore();
+  const cfg = forStore(base, store);
   let running: { close(): Promise<void> } | null = null;
   try {
     const { batch, columns } = await enqueueColumns(store, cfg, urls);
@@ -162,4 +158,143 @@ export function columnLine(c: Awaited<ReturnType<typeof columnCounts>>[number]):
   const err = c.error ? ` · ${c.error.code}: ${c.error.message}` : '';
   const mism = c.yearMismatches ? `, ${c.yearMismatches} year ≠ title` : '';
   return `column ${c.id} ${c.status} ${c.url}: ${c.found} found (${c.newReports} new in the last run), ${c.extracted} extracted, ${c.failed} failed, ${c.queued} pending${mism}; ${c.pages} page(s), ${c.skipped} not reports/off-site${err}`;
+}
+
+function printIngested(res: IngestResult, json: boolean, final: boolean): void {
+  if (json && final) process.stdout.write(JSON.stringify(res) + '\n');
+  else if (!json) {
+    const rec = res.reconciled ? `, ${res.reconciled} pending from earlier runs re-queued (their jobs were gone)` : '';
+    process.stderr.write(`batch ${res.batch}: ${res.total} inputs, ${res.queued} new, ${res.requeued} re-queued, ${res.reextract} to re-extract, ${res.skipped} already done${rec}\n`);
+  }
+}
+
+async function printDone(store: Store, cfg: QueueConfig, res: IngestResult, json: boolean): Promise<number> {
+  const c = await store.counts(cfg.pipeline, res.batch);
+  const summaryObj = { ...res, extracted: c.sources.extracted, failed: c.sources.failed, failures: c.failures };
+  if (json) process.stdout.write(JSON.stringify(summaryObj) + '\n');
+  else process.stderr.write(`done: ${c.sources.extracted} extracted, ${c.sources.failed} failed ${JSON.stringify(c.failures)}\n`);
+  return c.sources.failed ? 1 : 0;
+}
+
+/** --run: no Redis; fetch, extract (thread pool) and store in this process (src/queue/local-run.ts). */
+async function runHere(store: Store, cfg: QueueConfig, entries: IngestEntry[], opts: { force: boolean; json: boolean }): Promise<number> {
+  const { runLocal } = require('../../queue/local-run') as typeof import('../../queue/local-run');
+  const bar = new Progress('ingest');
+  const { res, todo } = await ingestLocal(store, cfg, entries, { force: opts.force, onProgress: (d, t) => bar.update(d, t) });
+  bar.done();
+  printIngested(res, opts.json, false);
+  const bar2 = new Progress('process');
+  let done = 0;
+  let failed = 0;
+  // Ctrl+C (or SIGTERM): start nothing more, finish what is under way, close the store; twice: at once
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    process.stderr.write('\nnianbao ingest --run: stopping after the documents under way (again to stop at once); run the same ingest again to finish\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let out;
+  try {
+    out = await runLocal(store, cfg, todo, {
+      force: opts.force,
+      signal: stop.signal,
+      log: (l) => process.stderr.write(l + '\n'),
+      onDone: (_s, outcome) => {
+        done++;
+        if (outcome === 'failed') failed++;
+        bar2.update(done, todo.length, `failed ${failed}`);
+      },
+      onStall: (quietMs, busy) => {
+        const list = busy.slice(0, 5).map((b) => `${b.url} (${b.stage === 'fetch' ? 'fetching' : 'extracting'} for ${Math.round(b.ms / 1000)} s)`).join(', ');
+        process.stderr.write(`\nnianbao ingest --run: no document finished for ${Math.round(quietMs / 1000)} s; under way: ${list || 'nothing'}` +
+          `${busy.length > 5 ? ` and ${busy.length - 5} more` : ''} (limits: NIANBAO_FETCH_TIMEOUT_MS per request, NIANBAO_EXTRACT_TIMEOUT_MS per document)\n`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  bar2.done();
+  // this run's own figures (sources re-queued from earlier batches count too)
+  if (stop.signal.aborted) {
+    process.stderr.write(`stopped: ${out.extracted} extracted, ${out.failed} failed, ${todo.length - out.extracted - out.failed} left to do\n`);
+    return 130;
+  }
+  if (opts.json) process.stdout.write(JSON.stringify({ ...res, ...out }) + '\n');
+  else process.stderr.write(`done: ${out.extracted} extracted, ${out.failed} failed ${JSON.stringify(out.failures)}\n`);
+  return out.failed ? 1 : 0;
+}
+
+/** Waiting here would hold the embedded store, so no worker could open it to do the work. */
+const WAIT_ON_EMBEDDED = '--wait cannot work on the embedded store: it is open in one process at a time, so no worker could store ' +
+  'the results while this waits. Use --run (fetch and extract in this process, no Redis), or PostgreSQL (DATABASE_URL) for separate workers.';
+
+/** Fail fast, with a hint, when Redis cannot be reached (ioredis would otherwise retry for ever). */
+async function checkRedis(cfg: QueueConfig): Promise<string | null> {
+  const trouble = await redisTrouble(cfg);
+  return trouble && `cannot reach Redis at ${cfg.redisUrl} (${trouble}).\n` +
+    'Start Redis (see docs/queue.md), or run on this machine without Redis: nianbao ingest --run ...';
+}
+
+
+/** Queue for the workers (`nianbao worker`); with --wait, follow the batch until done. */
+async function queueForWorkers(store: Store, cfg: QueueConfig, entries: IngestEntry[], opts: { force: boolean; json: boolean; wait: boolean }): Promise<number> {
+  const queues = openQueues(cfg);
+  try {
+    const bar = new Progress('ingest');
+    const res = await ingest(store, queues, cfg, entries, { force: opts.force, onProgress: (d, t) => bar.update(d, t) });
+    bar.done();
+    printIngested(res, opts.json, !opts.wait);
+    if (!opts.wait) return 0;
+    await waitForBatch(store, queues, cfg, res.batch);
+    return printDone(store, cfg, res, opts.json);
+  } finally {
+    await queues.close();
+  }
+}
+
+/**
+ * Follow a batch until every source is extracted or failed. When nothing has moved for NIANBAO_STALL_MS,
+ * say why (diagnoseStall), so a run that cannot finish does not spin silently at the same percentage.
+ */
+export async function waitForBatch(store: Store, queues: Queues, cfg: QueueConfig, batch: string, stallMs = Number(process.env.NIANBAO_STALL_MS || 20000)): Promise<void> {
+  const bar = new Progress('process');
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const c = await store.counts(cfg.pipeline, batch);
+    const done = c.sources.extracted + c.sources.failed;
+    // progress is a source finishing, or one moving from queued to fetched
+    const mark = done * 2 + c.sources.fetched;
+    if (mark !== last) { last = mark; movedAt = Date.now(); }
+    bar.update(done, c.sources.total, `failed ${c.sources.failed}`);
+    if (c.sources.queued + c.sources.fetched === 0) { bar.done(); return; }
+    if (Date.now() - movedAt >= stallMs) {
+      const why = await diagnoseStall(store, queues, cfg, stallMs).catch((e) => [`could not ask the queue why: ${(e as Error).message}`]);
+      process.stderr.write(`\nnianbao ingest: nothing has moved for ${Math.round((Date.now() - movedAt) / 1000)} s (${c.sources.queued} queued, ${c.sources.fetched} fetched): ${why.join('; ')}\n`);
+      movedAt = Date.now(); // say it again after another quiet period
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Why nothing moves: lost jobs (re-queued here), no worker on a queue that has work, retries waiting. */
+export async function diagnoseStall(store: Store, queues: Queues, cfg: QueueConfig, minAgeMs: number): Promise<string[]> {
+  const out: string[] = [];
+  const r = await reconcile(store, queues, cfg, { minAgeMs });
+  if (r.requeued) out.push(`${r.requeued} sources pending in the store had no job: re-queued`);
+  const [q, fw, xw] = await Promise.all([queueCounts(queues), queues.fetch.getWorkersCount(), queues.extract.getWorkersCount()]);
+  const prefix = queuePrefix(cfg);
+  const hint = 'start `nianbao worker` with the same REDIS_URL, DATABASE_URL (or NIANBAO_DATA) and NIANBAO_QUEUE_PREFIX, or use --run';
+  const waiting = (x: Record<string, number>) => (x.waiting ?? 0) + (x.prioritized ?? 0) + (x.delayed ?? 0);
+  if (fw === 0 && (waiting(q.fetch) > 0 || r.requeued)) out.push(`no worker is consuming queue ${prefix}:fetch (${waiting(q.fetch)} jobs waiting): ${hint}`);
+  if (xw === 0 && waiting(q.extract) > 0) out.push(`no worker is consuming queue ${prefix}:extract (${waiting(q.extract)} jobs waiting): ${hint}`);
+  const delayed = (q.fetch.delayed ?? 0) + (q.extract.delayed ?? 0);
+  if (delayed && (fw || xw)) out.push(`${delayed} jobs delayed (retries after network errors, host politeness, or waiting out a store outage)`);
+  const active = (q.fetch.active ?? 0) + (q.extract.active ?? 0);
+  if (active) out.push(`${active} jobs active (slow downloads or long extractions; the per-document limit is NIANBAO_EXTRACT_TIMEOUT_MS)`);
+  if (!out.length) out.push(`${fw} fetch and ${xw} extract workers connected, no job waiting or running for this store`);
+  return out;
 }

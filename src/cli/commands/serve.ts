@@ -130,7 +130,9 @@ export async function run(argv: string[]): Promise<number> {
     else { delete cfg.databaseUrl; cfg.dataDir = args.db; delete cfg.pgliteDir; }
   }
   const store = await openStore(cfg);
-  const board = args.board ? { redisUrl: process.env.REDIS_URL, prefix: process.env.NIANBAO_QUEUE_PREFIX } : null;
+  // the board shows this store's own queues (their keys carry the store's id: see queuePrefix)
+  const { queueConfigFromEnv, forStore, queuePrefix } = require('../../queue/config') as typeof import('../../queue/config');
+  const board = args.board ? { redisUrl: process.env.REDIS_URL, prefix: queuePrefix(forStore(queueConfigFromEnv(), store)) } : null;
   const app = await buildServer({ store, host: args.host, token: args.token ?? null, basic: args.basic ?? null, reviewer: args.reviewer, dev: args.dev, board });
   const close = async () => {
     await app.close().catch(() => undefined);

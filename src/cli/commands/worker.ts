@@ -1,5 +1,5 @@
 /** nianbao worker: run the fetch and/or extract queue workers until SIGTERM/SIGINT. */
-import { queueConfigFromEnv, extractJobs } from '../../queue/config';
+import { queueConfigFromEnv, extractJobs, queuePrefix } from '../../queue/config';
 
 export const summary = 'run queue workers (fetch and extract stages) until stopped';
 
@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   const w = await startWorkers({ cfg, stages });
   process.stderr.write(
     `nianbao worker ${process.pid}: stages ${stages.join('+')}, fetch×${cfg.fetch.concurrency}, extract×${cfg.extract.concurrency} (${w.pool.mode}, ${extractJobs(cfg)} jobs), ` +
-      `store ${w.store.kind}, queue prefix ${cfg.prefix}, pipeline ${cfg.pipeline}\n`,
+      `store ${w.store.kind} ${w.store.id}, queue prefix ${queuePrefix(w.cfg)}, pipeline ${cfg.pipeline}\n`,
   );
   if (process.send) process.send({ ready: true, pid: process.pid });
   await stopped;
