@@ -10,7 +10,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { AddressInfo } from 'net';
 import { openStore, type Store } from '../src/store';
-import { queueConfigFromEnv, type QueueConfig } from '../src/queue/config';
+import { queueConfigFromEnv, forStore, type QueueConfig } from '../src/queue/config';
 import { enqueueColumns } from '../src/queue/discover';
 import { openQueues } from '../src/queue/queues';
 import { ingest } from '../src/queue/ingest';
@@ -125,7 +125,7 @@ beforeAll(async () => {
     return { type: TYPES.html, body: `<html><body>${CHROME}<p>其他页面</p>${FOOTER}</body></html>` };
   });
   store = await openStore({ databaseUrl: DATABASE_URL, schema, blobDir: blobs.dir });
-  cfg = queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv);
+  cfg = forStore(queueConfigFromEnv({ REDIS_URL, NIANBAO_QUEUE_PREFIX: prefix } as NodeJS.ProcessEnv), store);
   cfg.fetch = { ...cfg.fetch, allowPrivate: true, attempts: 2, backoffMs: 150, timeoutMs: 5000, hostConcurrency: 4, hostIntervalMs: 0, concurrency: 4 };
   cfg.extract = { ...cfg.extract, concurrency: 2, timeoutMs: 60000 };
   workers = await startWorkers({ cfg, store, log: () => undefined });
