@@ -22,19 +22,19 @@ function variantOf(L: PdfLayout): string {
   return v.join('/');
 }
 
-export function makePdfDigitsDoc(seed: number, index: number): ClassDoc {
+export function makePdfDigitsDoc(seed: number, index: number, ruled = true): ClassDoc {
   const rng = new Rng(seed * 1_000_003 + index);
   const template: Template = rng.fork(1).chance(0.5) ? '2019' : '2021';
   const agency = rng.fork(2).pick(AGENCIES);
   const year = template === '2019' ? rng.fork(3).int(2019, 2020) : rng.fork(3).int(2021, 2024);
   const grid = generateGrid(template, agency.scale, rng.fork(4));
   const report = composeTableReport(rng.fork(5), template, year, agency, grid);
-  const layout = drawLayout(rng.fork(6));
+  const layout = drawLayout(rng.fork(6), ruled);
   const bytes = new PdfReportLayout(layout, rng.fork(7)).report(report);
   const fields: Record<string, number | null> = {};
   for (const k of templateKeys(template)) fields[k] = grid[k];
   Object.assign(fields, report.prose);
-  const id = `pdf-digits-${seed}-${index}`;
+  const id = `pdf-digits-${ruled ? '' : 'borderless-'}${seed}-${index}`;
   return {
     bytes,
     name: `${id}.pdf`,
@@ -42,12 +42,32 @@ export function makePdfDigitsDoc(seed: number, index: number): ClassDoc {
   };
 }
 
+/** Ruled tables (a lattice): every number must come out right. */
 export const pdfDigits: ClassGenerator = {
   id: 'pdf-digits',
   klass: '13.9',
-  title: 'PDF digits split or merged by layout: letter-spaced, wrapped in narrow cells, near-touching neighbours',
+  title: 'PDF digits split or merged by layout (ruled): letter-spaced, wrapped in narrow cells, near-touching neighbours',
   testDocs: 24,
   make(seed, n) {
-    return Array.from({ length: n }, (_, i) => makePdfDigitsDoc(seed, i));
+    return Array.from({ length: n }, (_, i) => makePdfDigitsDoc(seed, i, true));
+  },
+};
+
+/**
+ * The same without ruling lines (a stream table: column gaps only). Not yet recovered: with narrow
+ * columns the headers wrap into one character per line and labels over several lines, and the
+ * column bands the stream reader draws from the rows do not survive that (the misses are general
+ * borderless-table recovery, not the digits: they fail as much with wide columns and no letter
+ * spacing). Until it is, the test asserts what must hold regardless — no document `ok` with a
+ * wrong field, no flag on a fully right one — and the report gives the accuracy as it is.
+ */
+export const pdfDigitsBorderless: ClassGenerator = {
+  id: 'pdf-digits-borderless',
+  klass: '13.9',
+  title: 'PDF digits split or merged by layout (borderless): the same, column gaps only',
+  testDocs: 12,
+  targets: { fieldAccuracy: 0.5, nonZeroAccuracy: 0.2 },
+  make(seed, n) {
+    return Array.from({ length: n }, (_, i) => makePdfDigitsDoc(seed, i, false));
   },
 };
