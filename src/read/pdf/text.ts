@@ -299,7 +299,8 @@ export function cellText(items: TItem[], width?: number): string {
         const used = prev.boxes[prev.boxes.length - 1].x1 - prev.boxes[0].x0;
         const g = cur.boxes[0];
         const step = cur.boxes.length > 1 ? cur.boxes[1].x0 - g.x0 : g.x1 - g.x0;
-        wrapped = width - used < 2 * MAX_PAD + step;
+        // a sign alone on its line belongs to the number below whatever the width
+        wrapped = width - used < 2 * MAX_PAD + step || /^[-+−]$/.test(prev.text);
       }
       if (!wrapped && !(isCjk(out[out.length - 1]) || isCjk(cur.text[0]))) out += ' ';
     }
