@@ -13,6 +13,8 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { readPdfBytes } from '../src/read/pdf';
 import { extractBytes } from '../src/pipeline/extract';
+import { evaluateDoc } from '../test/fixtures/evaluate';
+import { pdfCorpus } from './pdf-corpus';
 
 function repoRoot(): string {
   let d = __dirname;
@@ -35,6 +37,11 @@ function childCpuSeconds(): number | null {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function run() {
+  const fixtures = await runFixtures();
+  return { ...fixtures, wide: await runWideCorpus() };
+}
+
+async function runFixtures() {
   const dir = path.join(repoRoot(), 'test/fixtures/files/pdf');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort()
     .filter((f) => !JSON.parse(fs.readFileSync(path.join(dir, f.replace(/\.pdf$/, '.expected.json')), 'utf8')).error);
@@ -98,4 +105,82 @@ export async function run() {
     }
   }
   return result;
+}
+
+/**
+ * Issue 14: the whole pipeline (extractBytes) in one thread on PDFs it was not tuned on — the wider
+ * corpus of bench/pdf-corpus.ts (Chromium, LibreOffice from HTML and from DOCX, Word-like and
+ * WPS-like text emission) — against `pdftotext -layout` run file by file on the same files in the
+ * same run, rounds interleaved. `pipelineVsPdftotext` is docs/s of the pipeline ÷ docs/s of
+ * pdftotext (the target is ≥ 0.5); per producer too, and the share of fields right as a check
+ * that the speed is not bought with wrong numbers. Set NIANBAO_PDF_CORPUS=<dir> to keep the corpus.
+ */
+export async function runWideCorpus(perProducer = Number(process.env.NIANBAO_PDF_CORPUS_N ?? 8)) {
+  const corpus = pdfCorpus(perProducer);
+  try {
+    const docs = corpus.docs.map((d) => ({ ...d, path: path.join(corpus.dir, d.file), bytes: new Uint8Array(fs.readFileSync(path.join(corpus.dir, d.file))) }));
+    const producers = [...new Set(docs.map((d) => d.producer))];
+    let pages = 0;
+    let fieldsRight = 0;
+    let fieldsTotal = 0;
+    for (const d of docs) {
+      pages += (await readPdfBytes(d.bytes)).pages ?? 0;
+      const ex = await extractBytes(d.bytes, { path: d.file }); // warm-up, and the accuracy check
+      const r = evaluateDoc(d.expected, ex);
+      fieldsRight += r.fieldsRight;
+      fieldsTotal += r.fieldsTotal;
+    }
+    const rounds = 3;
+    const pipe = new Map<string, number[]>(producers.map((p) => [p, []]));
+    const pop = new Map<string, number[]>(producers.map((p) => [p, []]));
+    let havePoppler = true;
+    for (let r = 0; r < rounds; r++) {
+      for (const p of producers) {
+        const mine = docs.filter((d) => d.producer === p);
+        let t = performance.now();
+        for (const d of mine) await extractBytes(d.bytes, { path: d.file });
+        pipe.get(p)!.push((performance.now() - t) / 1000);
+        if (!havePoppler) continue;
+        try {
+          t = performance.now();
+          for (const d of mine) execFileSync('pdftotext', ['-layout', d.path, '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+          pop.get(p)!.push((performance.now() - t) / 1000);
+        } catch {
+          havePoppler = false;
+        }
+      }
+    }
+    const byProducer: Record<string, unknown> = {};
+    let pipeTotal = 0;
+    let popTotal = 0;
+    for (const p of producers) {
+      const n = docs.filter((d) => d.producer === p).length;
+      const ps = median(pipe.get(p)!);
+      pipeTotal += ps;
+      const row: Record<string, number> = { docs: n, pipelineMsPerDoc: +((ps * 1000) / n).toFixed(1) };
+      if (havePoppler) {
+        const pp = median(pop.get(p)!);
+        popTotal += pp;
+        row.pdftotextMsPerDoc = +((pp * 1000) / n).toFixed(1);
+        row.pipelineVsPdftotext = +(pp / ps).toFixed(2);
+      }
+      byProducer[p] = row;
+    }
+    const out: Record<string, unknown> = {
+      docs: docs.length,
+      pages,
+      producers: byProducer,
+      skipped: corpus.skipped,
+      fieldsRight: fieldsTotal ? +(fieldsRight / fieldsTotal).toFixed(4) : null,
+      pipeline: { docsPerSec: +(docs.length / pipeTotal).toFixed(2), msPerDoc: +((pipeTotal * 1000) / docs.length).toFixed(1) },
+    };
+    if (havePoppler) {
+      out.pdftotext = { docsPerSec: +(docs.length / popTotal).toFixed(2), msPerDoc: +((popTotal * 1000) / docs.length).toFixed(1) };
+      /** Pipeline docs/s ÷ pdftotext docs/s, one thread (target ≥ 0.5). */
+      out.pipelineVsPdftotext = +(popTotal / pipeTotal).toFixed(2);
+    }
+    return out;
+  } finally {
+    if (corpus.temporary) fs.rmSync(corpus.dir, { recursive: true, force: true });
+  }
 }
