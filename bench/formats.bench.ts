@@ -6,6 +6,9 @@
  * CPU time (process.cpuUsage: this thread and libuv's pool, where pdf.js inflates streams) is given
  * too, and the CPU ratio against pdftotext's (its children's CPU time from /proc): on a shared
  * machine they move much less than wall time.
+ *
+ * `wide` (runWideCorpus): the same comparison for the whole pipeline on a wider corpus made at bench
+ * time by several producers (bench/pdf-corpus.ts), per producer.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -41,6 +44,7 @@ export async function run() {
   return { ...fixtures, wide: await runWideCorpus() };
 }
 
+/** The readable PDF fixtures: reader and pipeline docs/s against pdftotext on the same files. */
 async function runFixtures() {
   const dir = path.join(repoRoot(), 'test/fixtures/files/pdf');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort()
@@ -133,22 +137,34 @@ export async function runWideCorpus(perProducer = Number(process.env.NIANBAO_PDF
     const rounds = 3;
     const pipe = new Map<string, number[]>(producers.map((p) => [p, []]));
     const pop = new Map<string, number[]>(producers.map((p) => [p, []]));
+    const pipeCpu: number[] = [];
+    const popCpu: number[] = [];
     let havePoppler = true;
     for (let r = 0; r < rounds; r++) {
+      let cpu = 0;
+      let ccpu = 0;
       for (const p of producers) {
         const mine = docs.filter((d) => d.producer === p);
         let t = performance.now();
+        const c = process.cpuUsage();
         for (const d of mine) await extractBytes(d.bytes, { path: d.file });
         pipe.get(p)!.push((performance.now() - t) / 1000);
+        const used = process.cpuUsage(c);
+        cpu += (used.user + used.system) / 1e6;
         if (!havePoppler) continue;
         try {
           t = performance.now();
+          const c0 = childCpuSeconds();
           for (const d of mine) execFileSync('pdftotext', ['-layout', d.path, '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
           pop.get(p)!.push((performance.now() - t) / 1000);
+          const c1 = childCpuSeconds();
+          if (c0 !== null && c1 !== null) ccpu += c1 - c0;
         } catch {
           havePoppler = false;
         }
       }
+      pipeCpu.push(cpu);
+      popCpu.push(ccpu);
     }
     const byProducer: Record<string, unknown> = {};
     let pipeTotal = 0;
@@ -178,6 +194,8 @@ export async function runWideCorpus(perProducer = Number(process.env.NIANBAO_PDF
       out.pdftotext = { docsPerSec: +(docs.length / popTotal).toFixed(2), msPerDoc: +((popTotal * 1000) / docs.length).toFixed(1) };
       /** Pipeline docs/s ÷ pdftotext docs/s, one thread (target ≥ 0.5). */
       out.pipelineVsPdftotext = +(popTotal / pipeTotal).toFixed(2);
+      // CPU time moves much less than wall time on a shared machine (pdftotext's includes its process start)
+      if (median(popCpu) > 0) out.pipelineVsPdftotextCpu = +(median(popCpu) / median(pipeCpu)).toFixed(2);
     }
     return out;
   } finally {

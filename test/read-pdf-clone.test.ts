@@ -1,10 +1,12 @@
 /**
- * pdf.js's in-thread messages are copied by a JavaScript structured clone (src/read/pdf/clone.ts,
- * installed on its LoopbackPort by src/read/pdf/pdfjs.ts) instead of V8's structuredClone. Proved
- * here: the clone gives what structuredClone gives on the kinds of values pdf.js sends (and leaves
- * anything else to it), the port really uses it, and every PDF fixture — a Chromium report set in
- * Type 3 fonts, and in-process PDFs of the four text emissions among them — reads the same, model
- * and extraction byte for byte, either way.
+ * Two shortcuts in pdf.js's in-thread work: its messages are copied by a JavaScript structured clone
+ * (src/read/pdf/clone.ts, installed on its LoopbackPort by src/read/pdf/pdfjs.ts) instead of V8's
+ * structuredClone, and Flate streams are inflated in one call rather than through a Web stream
+ * (INFLATE_PATCH). Proved here: the clone gives what structuredClone gives on the kinds of values
+ * pdf.js sends (and leaves anything else to it), the port really uses it, and every PDF fixture —
+ * a Chromium report set in Type 3 fonts, truncated and broken files, and in-process PDFs of the
+ * four text emissions among them — reads the same, model and extraction byte for byte, with either
+ * shortcut off.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,7 +17,7 @@ import { extractBytes } from '../src/pipeline/extract';
 import { makePdfDigitsDoc } from './classes/pdf-digits.gen';
 
 const FIX = path.join(__dirname, 'fixtures/files');
-const g = globalThis as { __nianbaoClone?: string };
+const g = globalThis as { __nianbaoClone?: string; __nianbaoInflate?: string };
 
 class Glyph {
   constructor(public unicode: string, public width: number, public vmetric: number[] | null = null) {}
@@ -70,8 +72,10 @@ describe('cloneMessage', () => {
   });
 });
 
-async function readAs(mode: 'native' | 'fast', bytes: Uint8Array): Promise<string> {
-  if (mode === 'native') g.__nianbaoClone = 'native';
+/** Model and extraction as JSON, read with pdf.js's shortcuts on, or with one of them off. */
+async function readAs(off: 'none' | 'clone' | 'inflate', bytes: Uint8Array): Promise<string> {
+  if (off === 'clone') g.__nianbaoClone = 'native';
+  if (off === 'inflate') g.__nianbaoInflate = 'stream';
   try {
     let model: unknown;
     try {
@@ -83,10 +87,11 @@ async function readAs(mode: 'native' | 'fast', bytes: Uint8Array): Promise<strin
     return JSON.stringify({ model, ext: { ...ext, source: undefined } });
   } finally {
     delete g.__nianbaoClone;
+    delete g.__nianbaoInflate;
   }
 }
 
-describe('PDF reader: the same documents whichever way messages are copied', () => {
+describe('PDF reader: the same documents whichever way messages are copied and streams inflated', () => {
   const files: [string, () => Uint8Array][] = [];
   for (const dir of ['pdf', 'pdf-text']) {
     for (const f of fs.readdirSync(path.join(FIX, dir)).filter((x) => x.endsWith('.pdf')).sort()) {
@@ -99,7 +104,9 @@ describe('PDF reader: the same documents whichever way messages are copied', () 
   }
   test.each(files)('%s', async (_, bytes) => {
     const b = bytes();
-    expect(await readAs('fast', b)).toBe(await readAs('native', b));
+    const fast = await readAs('none', b);
+    expect(await readAs('clone', b)).toBe(fast);
+    expect(await readAs('inflate', b)).toBe(fast);
   }, 60000);
 
   test('the Type 3 report reads right', async () => {

@@ -74,15 +74,42 @@ class Font {`;
 function workerModuleUrl(dir: string): string {
   const original = path.join(dir, 'legacy/build/pdf.worker.mjs');
   try {
-    const src = fs.readFileSync(original, 'utf8');
-    const at = src.indexOf(FONT_PROGRAM_ANCHOR);
-    if (at < 0 || src.indexOf(FONT_PROGRAM_ANCHOR, at + 1) >= 0 || src.split('\nclass Font {').length !== 2) return pathToFileURL(original).href;
-    const patched = src.replace(FONT_PROGRAM_ANCHOR, FONT_PROGRAM_PATCH).replace('\nclass Font {', FONT_PROGRAM_TEST);
-    return `data:text/javascript;base64,${Buffer.from(patched, 'utf8').toString('base64')}`;
+    let src = fs.readFileSync(original, 'utf8');
+    let patched = false;
+    const once = (s: string, anchor: string) => {
+      const at = s.indexOf(anchor);
+      return at >= 0 && s.indexOf(anchor, at + 1) < 0;
+    };
+    if (once(src, FONT_PROGRAM_ANCHOR) && src.split('\nclass Font {').length === 2) {
+      src = src.replace(FONT_PROGRAM_ANCHOR, FONT_PROGRAM_PATCH).replace('\nclass Font {', FONT_PROGRAM_TEST);
+      patched = true;
+    }
+    if (once(src, INFLATE_ANCHOR)) {
+      src = src.replace(INFLATE_ANCHOR, INFLATE_PATCH);
+      patched = true;
+    }
+    if (!patched) return pathToFileURL(original).href;
+    return `data:text/javascript;base64,${Buffer.from(src, 'utf8').toString('base64')}`;
   } catch {
     return pathToFileURL(original).href; // unreadable: convert fonts as before
   }
 }
+
+/**
+ * pdf.js inflates each Flate stream through a DecompressionStream (Web streams: a writer, a reader,
+ * promise turns), even with ours that inflates in one call (./inflate). A Chromium report has
+ * hundreds of small streams (its Type 3 glyph procedures), and the stream machinery around them cost
+ * more than the inflating. The patch asks ./inflate's synchronous inflater first, with the same
+ * outcome as the stream: the inflated bytes (a copy in a buffer of their own), or null when zlib
+ * fails (pdf.js then uses its own inflater, as after a failed stream); formats it does not know go
+ * the stream way as before. `globalThis.__nianbaoInflate = 'stream'` turns it off at run time.
+ */
+const INFLATE_ANCHOR = '    const bytes = this.stream.isAsync ? await this.stream.asyncGetBytes() : this.stream.getBytes();\n';
+const INFLATE_PATCH = `${INFLATE_ANCHOR}    const nianbaoInflated = globalThis.__nianbaoInflate === "stream" ? undefined : globalThis.__nianbaoInflateSync?.(name, bytes);
+    if (nianbaoInflated !== undefined) {
+      return { decompressed: nianbaoInflated, compressed: bytes };
+    }
+`;
 
 /**
  * Node 20 has no Uint8Array.prototype.toBase64, and the legacy build's polyfill encodes byte by
