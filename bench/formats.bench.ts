@@ -139,6 +139,11 @@ export async function runWideCorpus(perProducer = Number(process.env.NIANBAO_PDF
     const pop = new Map<string, number[]>(producers.map((p) => [p, []]));
     const pipeCpu: number[] = [];
     const popCpu: number[] = [];
+    // the same pipeline with the reader's two pdf.js shortcuts off (message clone, one-call
+    // inflate: src/read/pdf/pdfjs.ts), interleaved, to show what they are worth on this machine now
+    const offWall: number[] = [];
+    const offCpu: number[] = [];
+    const g = globalThis as { __nianbaoClone?: string; __nianbaoInflate?: string };
     let havePoppler = true;
     for (let r = 0; r < rounds; r++) {
       let cpu = 0;
@@ -165,6 +170,19 @@ export async function runWideCorpus(perProducer = Number(process.env.NIANBAO_PDF
       }
       pipeCpu.push(cpu);
       popCpu.push(ccpu);
+      g.__nianbaoClone = 'native';
+      g.__nianbaoInflate = 'stream';
+      try {
+        const t = performance.now();
+        const c = process.cpuUsage();
+        for (const d of docs) await extractBytes(d.bytes, { path: d.file });
+        offWall.push((performance.now() - t) / 1000);
+        const used = process.cpuUsage(c);
+        offCpu.push((used.user + used.system) / 1e6);
+      } finally {
+        delete g.__nianbaoClone;
+        delete g.__nianbaoInflate;
+      }
     }
     const byProducer: Record<string, unknown> = {};
     let pipeTotal = 0;
@@ -196,6 +214,10 @@ export async function runWideCorpus(perProducer = Number(process.env.NIANBAO_PDF
       out.pipelineVsPdftotext = +(popTotal / pipeTotal).toFixed(2);
       // CPU time moves much less than wall time on a shared machine (pdftotext's includes its process start)
       if (median(popCpu) > 0) out.pipelineVsPdftotextCpu = +(median(popCpu) / median(pipeCpu)).toFixed(2);
+      out.shortcutsOff = {
+        pipelineVsPdftotext: +(popTotal / median(offWall)).toFixed(2),
+        pipelineVsPdftotextCpu: median(popCpu) > 0 ? +(median(popCpu) / median(offCpu)).toFixed(2) : null,
+      };
     }
     return out;
   } finally {

@@ -54,19 +54,19 @@ export const pdfDigits: ClassGenerator = {
 };
 
 /**
- * The same without ruling lines (a stream table: column gaps only). Not yet recovered: with narrow
- * columns the headers wrap into one character per line and labels over several lines, and the
- * column bands the stream reader draws from the rows do not survive that (the misses are general
- * borderless-table recovery, not the digits: they fail as much with wide columns and no letter
- * spacing). Until it is, the test asserts what must hold regardless — no document `ok` with a
- * wrong field, no flag on a fully right one — and the report gives the accuracy as it is.
+ * The same without ruling lines (a stream table: column gaps only). Partly recovered: column bands
+ * now come from the glyphs of the rows of numbers (so wrapped headers and nearly touching numbers no
+ * longer merge columns), but one-value tables (行政许可 | 0) are not found as tables, wrapped
+ * numbers in a borderless narrow column are two rows, and these documents all end flagged (never
+ * `ok`). Until that is done the test asserts what must hold regardless — no document `ok` with a
+ * wrong field, no flag on a fully right one — with the accuracy it has now as the floor.
  */
 export const pdfDigitsBorderless: ClassGenerator = {
   id: 'pdf-digits-borderless',
   klass: '13.9',
   title: 'PDF digits split or merged by layout (borderless): the same, column gaps only',
   testDocs: 12,
-  targets: { fieldAccuracy: 0.5, nonZeroAccuracy: 0.2 },
+  targets: { fieldAccuracy: 0.85, nonZeroAccuracy: 0.7 },
   make(seed, n) {
     return Array.from({ length: n }, (_, i) => makePdfDigitsDoc(seed, i, false));
   },
