@@ -84,6 +84,10 @@ function workerModuleUrl(dir: string): string {
       src = src.replace(FONT_PROGRAM_ANCHOR, FONT_PROGRAM_PATCH).replace('\nclass Font {', FONT_PROGRAM_TEST);
       patched = true;
     }
+    if (once(src, TYPE1_WRAP_ANCHOR) && once(src, TYPE1_CONVERT_ANCHOR) && src.split('\nclass Type1Font {').length === 2) {
+      src = src.replace(TYPE1_WRAP_ANCHOR, TYPE1_WRAP_PATCH).replace(TYPE1_CONVERT_ANCHOR, TYPE1_CONVERT_PATCH).replace('\nclass Type1Font {', TYPE1_TEST);
+      patched = true;
+    }
     if (once(src, INFLATE_ANCHOR)) {
       src = src.replace(INFLATE_ANCHOR, INFLATE_PATCH);
       patched = true;
@@ -94,6 +98,28 @@ function workerModuleUrl(dir: string): string {
     return pathToFileURL(original).href; // unreadable: convert fonts as before
   }
 }
+
+/**
+ * Simple Type 1 fonts (how LibreOffice embeds CJK text: subsets of 255 glyphs, many per report) are
+ * parsed as before — their builtin encoding, widths and glyph names come from the program — but not
+ * compiled into CFF and wrapped as OpenType for rendering (a tenth of a LibreOffice report's time),
+ * when the font maps its codes to Unicode itself (a ToUnicode map: the text comes from it whatever
+ * the program holds). The font then reaches the display side without data, as one that could not be
+ * rendered; text and widths are the same (test/read-pdf-fonts.test.ts compares with
+ * `__nianbaoFontPrograms = 'load'`, which turns this off too).
+ */
+const TYPE1_WRAP_ANCHOR = '    this.data = this.wrap(name, type2Charstrings, this.charstrings, subrs, properties);\n';
+const TYPE1_WRAP_PATCH = '    this.data = nianbaoSkipType1Data(properties) ? new Uint8Array(0) : this.wrap(name, type2Charstrings, this.charstrings, subrs, properties);\n';
+const TYPE1_CONVERT_ANCHOR = '          data = this.convert(name, cff, properties);\n';
+const TYPE1_CONVERT_PATCH = '          data = cff.data?.length === 0 ? cff.data : this.convert(name, cff, properties);\n';
+const TYPE1_TEST = `
+function nianbaoSkipType1Data(properties) {
+  if (globalThis.__nianbaoFontPrograms === "load") return false;
+  if (properties.composite || properties.vertical || !properties.hasIncludedToUnicodeMap || properties.toUnicode instanceof IdentityToUnicodeMap) return false;
+  globalThis.__nianbaoType1Skipped = (globalThis.__nianbaoType1Skipped || 0) + 1;
+  return true;
+}
+class Type1Font {`;
 
 /**
  * pdf.js inflates each Flate stream through a DecompressionStream (Web streams: a writer, a reader,
