@@ -5,7 +5,8 @@
  * same, byte for byte, whether the programs are converted or not; and the skip really applies to the
  * fixtures' fonts (else the comparison would prove nothing). The same for simple Type 1 fonts with a
  * ToUnicode map (LibreOffice's CJK subsets), which are parsed but not compiled into CFF/OpenType for
- * rendering (TYPE1_WRAP_ANCHOR).
+ * rendering (TYPE1_WRAP_ANCHOR), and for Type 3 fonts, whose glyph procedures are not read
+ * (TYPE3_ANCHOR).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,7 +14,7 @@ import { readPdfBytes } from '../src/read/pdf';
 import { extractBytes } from '../src/pipeline/extract';
 
 const FIX = path.join(__dirname, 'fixtures/files');
-const g = globalThis as { __nianbaoFontPrograms?: string; __nianbaoFontProgramsSkipped?: number; __nianbaoType1Skipped?: number };
+const g = globalThis as { __nianbaoFontPrograms?: string; __nianbaoFontProgramsSkipped?: number; __nianbaoType1Skipped?: number; __nianbaoType3Skipped?: number };
 
 function pdfFixtures(): string[] {
   const out: string[] = [];
@@ -24,10 +25,11 @@ function pdfFixtures(): string[] {
 }
 
 /** Model and extraction of a PDF as JSON, with font programs converted ('load') or not ('skip'). */
-async function readAs(mode: 'load' | 'skip', bytes: Buffer): Promise<{ json: string; skipped: number; type1: number }> {
+async function readAs(mode: 'load' | 'skip', bytes: Buffer): Promise<{ json: string; skipped: number; type1: number; type3: number }> {
   g.__nianbaoFontPrograms = mode;
   const before = g.__nianbaoFontProgramsSkipped ?? 0;
   const type1Before = g.__nianbaoType1Skipped ?? 0;
+  const type3Before = g.__nianbaoType3Skipped ?? 0;
   try {
     let model: unknown;
     try {
@@ -37,8 +39,9 @@ async function readAs(mode: 'load' | 'skip', bytes: Buffer): Promise<{ json: str
     }
     const skipped = (g.__nianbaoFontProgramsSkipped ?? 0) - before;
     const type1 = (g.__nianbaoType1Skipped ?? 0) - type1Before;
+    const type3 = (g.__nianbaoType3Skipped ?? 0) - type3Before;
     const ext = await extractBytes(new Uint8Array(bytes), { uri: 'fixture.pdf' });
-    return { json: JSON.stringify({ model, ext: { ...ext, source: undefined } }), skipped, type1 };
+    return { json: JSON.stringify({ model, ext: { ...ext, source: undefined } }), skipped, type1, type3 };
   } finally {
     delete g.__nianbaoFontPrograms;
   }
@@ -48,6 +51,7 @@ describe('PDF reader: CJK font programs are not converted, and the text is the s
   const files = pdfFixtures();
   const skippedBy = new Map<string, number>();
   const type1By = new Map<string, number>();
+  const type3By = new Map<string, number>();
 
   test.each(files)('%s reads the same with and without converting font programs', async (f) => {
     const bytes = fs.readFileSync(path.join(FIX, f));
@@ -55,9 +59,11 @@ describe('PDF reader: CJK font programs are not converted, and the text is the s
     const load = await readAs('load', bytes);
     expect(load.skipped).toBe(0);
     expect(load.type1).toBe(0);
+    expect(load.type3).toBe(0);
     expect(skip.json).toBe(load.json);
     skippedBy.set(f, skip.skipped);
     type1By.set(f, skip.type1);
+    type3By.set(f, skip.type3);
   }, 60000);
 
   test('the skip applies to the Chromium-printed reports, whose CJK fonts are CIDFontType2 with ToUnicode', () => {
@@ -68,5 +74,7 @@ describe('PDF reader: CJK font programs are not converted, and the text is the s
     // simple Type 1 subsets, parsed but not compiled for rendering
     expect(skippedBy.get('pdf/lo-2021.pdf')).toBe(0);
     expect(type1By.get('pdf/lo-2021.pdf')).toBeGreaterThan(0);
+    // Chromium prints OpenType CJK fonts as Type 3 fonts: their glyph procedures are left unread
+    expect(type3By.get('pdf-text/chromium-type3.pdf')).toBeGreaterThan(0);
   });
 });

@@ -88,6 +88,10 @@ function workerModuleUrl(dir: string): string {
       src = src.replace(TYPE1_WRAP_ANCHOR, TYPE1_WRAP_PATCH).replace(TYPE1_CONVERT_ANCHOR, TYPE1_CONVERT_PATCH).replace('\nclass Type1Font {', TYPE1_TEST);
       patched = true;
     }
+    if (once(src, TYPE3_ANCHOR)) {
+      src = src.replace(TYPE3_ANCHOR, TYPE3_PATCH);
+      patched = true;
+    }
     if (once(src, INFLATE_ANCHOR)) {
       src = src.replace(INFLATE_ANCHOR, INFLATE_PATCH);
       patched = true;
@@ -120,6 +124,22 @@ function nianbaoSkipType1Data(properties) {
   return true;
 }
 class Type1Font {`;
+
+/**
+ * Type 3 fonts (how Chromium/Skia prints OpenType CJK fonts: a hundred or more per report, up to 256
+ * glyphs each) come with a content stream per glyph, which pdf.js turns into an operator list per
+ * glyph for drawing and then copies to the display side. Text needs none of it: the Unicode comes from
+ * the ToUnicode map and the advances from /Widths and the font matrix, all read before. The patch
+ * leaves the glyph procedures unread (an empty set: nothing is drawn). Also off with
+ * `__nianbaoFontPrograms = 'load'` (test/read-pdf-fonts.test.ts compares both).
+ */
+const TYPE3_ANCHOR = '          await translated.loadType3Data(this, resources, task);\n';
+const TYPE3_PATCH = `          if (globalThis.__nianbaoFontPrograms === "load") await translated.loadType3Data(this, resources, task);
+          else {
+            translatedFont.charProcOperatorList = Object.create(null);
+            globalThis.__nianbaoType3Skipped = (globalThis.__nianbaoType3Skipped || 0) + 1;
+          }
+`;
 
 /**
  * pdf.js inflates each Flate stream through a DecompressionStream (Web streams: a writer, a reader,
