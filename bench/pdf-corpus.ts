@@ -123,7 +123,7 @@ export function pdfCorpus(perProducer = 8): Corpus {
   // in-process producers: ruled tables, the text emitted as Word (TJ, kerning) and WPS (per glyph) do
   for (let i = 0; docs.filter((d) => d.producer.endsWith('-like')).length < 2 * perProducer && i < 200 * perProducer; i++) {
     const d = makePdfDigitsDoc(92_000, i, true);
-    const mode = /^(\w+)\//.exec(d.expected.variant)?.[1];
+    const mode = /^pdf\/(\w+)\//.exec(d.expected.variant)?.[1];
     const producer = mode === 'tj' ? 'word-like' : mode === 'glyph' ? 'wps-like' : null;
     if (!producer || docs.filter((x) => x.producer === producer).length >= perProducer) continue;
     const file = `${producer}-${i}.pdf`;

@@ -38,7 +38,8 @@ export function makePdfDigitsDoc(seed: number, index: number, ruled = true): Cla
   return {
     bytes,
     name: `${id}.pdf`,
-    expected: { id, layout: 'html', variant: variantOf(layout), template, year, agency: agency.name, scale: agency.scale, fields, mustFlag: false },
+    // `layout` only groups results in breakdowns; the fixture layouts have no PDF one (the source is an HTML-like table model)
+    expected: { id, layout: 'html', variant: `pdf/${variantOf(layout)}`, template, year, agency: agency.name, scale: agency.scale, fields, mustFlag: false },
   };
 }
 
