@@ -14,7 +14,7 @@ import { sniff } from '../src/sniff';
 import { extractBytes } from '../src/pipeline/extract';
 import { localAttachment } from '../src/read/local-attachment';
 import { loadPdfjs, workerPatches } from '../src/read/pdf/pdfjs';
-import { writePdf } from './fixtures/render/pdf-writer';
+import { writePdf } from './fixtures/render/pdf-items';
 
 const read = (bytes: Buffer, name: string) => readDocument({ bytes, sniff: sniff(bytes, { name }), name });
 const images = (blocks: Block[]) => blocks.filter((b): b is ImageBlock => b.kind === 'image');

@@ -13,7 +13,7 @@ import JSZip from 'jszip';
 import { deflateSync } from 'zlib';
 import { Rng } from '../fixtures/prng';
 import { AGENCIES, PHRASES, filler, intro, problems, signatureDate, title, type Agency } from '../fixtures/render/report';
-import { writePdf, type PdfItem } from '../fixtures/render/pdf-writer';
+import { writePdf, type PdfItem } from '../fixtures/render/pdf-items';
 import type { ProseKey } from '../fixtures/grid-spec';
 import type { ClassDoc, ClassGenerator } from './harness';
 import { FIXTURE_FILES, esc } from './site';

@@ -12,6 +12,8 @@ export interface TItem {
   y1: number;
   /** Font size (user-space units). */
   size: number;
+  /** Where each character (UTF-16 unit) of str starts and ends (x0, x1 pairs), when measured from its glyphs. */
+  gx?: number[];
 }
 
 /** A horizontal (y fixed) or vertical (x fixed) ruling segment. */

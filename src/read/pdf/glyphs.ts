@@ -80,11 +80,15 @@ export function textItems(ops: OpList, OPS: Record<string, number>, fontOf: (nam
   const stack: TextState[] = [];
 
   // the open run: its first glyph's rendering matrix, its direction and where it ends (device space)
-  let run: { str: string; font: GlyphFont; fs: number; trm: M; ux: number; uy: number; size: number; x0: number; y0: number; ex: number; ey: number } | null = null;
+  // gx: where each character (UTF-16 unit) of str starts and ends on the page (x0, x1 pairs), kept
+  // for horizontal text so that cells and columns take glyphs, not runs (see text.ts glyphBoxes)
+  let run: { str: string; font: GlyphFont; fs: number; trm: M; ux: number; uy: number; size: number; x0: number; y0: number; ex: number; ey: number; gx: number[] | null } | null = null;
   const flush = () => {
     if (run && run.str.trim()) {
       const width = (run.ex - run.x0) * run.ux + (run.ey - run.y0) * run.uy;
-      out.push({ str: run.str, transform: [...run.trm], width: Math.max(width, 0), height: run.size });
+      const item: RawTextItem = { str: run.str, transform: [...run.trm], width: Math.max(width, 0), height: run.size };
+      if (run.gx && run.gx.length === 2 * run.str.length) item.gx = run.gx;
+      out.push(item);
     }
     run = null;
   };
@@ -177,15 +181,24 @@ export function textItems(ops: OpList, OPS: Record<string, number>, fontOf: (nam
         const sameAxis = Math.abs(run.ux - ux) < 1e-3 && Math.abs(run.uy - uy) < 1e-3 && Math.abs(run.size - size) < 0.2 * size;
         // pdf.js starts a new item at a change of font or size; the line joiner decides on a space
         if (run.font !== font || run.fs !== fs || !sameAxis || across > 0.3 || along < BACK_MAX || along > SPLIT_MIN) flush();
-        else if (along > SPACE_MIN && !run.str.endsWith(' ') && text !== ' ') run.str += ' ';
+        else if (along > SPACE_MIN && !run.str.endsWith(' ') && text !== ' ') {
+          run.str += ' ';
+          run.gx?.push(run.ex, gx);
+        }
       }
       if (!run) {
         if (!text.trim()) continue; // a run never starts with a space
-        run = { str: '', font, fs, trm: [trm0[0], trm0[1], trm0[2], trm0[3], gx, gy], ux, uy, size, x0: gx, y0: gy, ex: 0, ey: 0 };
+        const horizontal = ux > 0.999 && Math.abs(uy) < 1e-3;
+        run = { str: '', font, fs, trm: [trm0[0], trm0[1], trm0[2], trm0[3], gx, gy], ux, uy, size, x0: gx, y0: gy, ex: 0, ey: 0, gx: horizontal ? [] : null };
       }
       run.str += text;
       run.ex = b0 * tx1 + ox;
       run.ey = b1 * tx1 + oy;
+      if (run.gx) {
+        // a glyph with several characters (a ligature) shares its width among them
+        const step = (run.ex - gx) / text.length;
+        for (let k = 0; k < text.length; k++) run.gx.push(gx + k * step, gx + (k + 1) * step);
+      }
     }
     s.x += x * th;
   };

@@ -29,6 +29,25 @@ const toBuffer = (c: unknown): Buffer => {
   throw new TypeError('DecompressionStream: chunk is not a BufferSource');
 };
 
+/**
+ * Inflate `bytes` in one call, for pdf.js's patched asyncGetBytesFromDecompressionStream (see
+ * ./pdfjs INFLATE_PATCH): the output in a buffer of its own (pdf.js may transfer it), null when
+ * zlib fails (pdf.js then falls back to its own inflater, as after a failed stream), undefined for a
+ * format this does not inflate (pdf.js then uses the stream as before).
+ */
+export function inflateForPdfjs(format: string, bytes: Uint8Array): Uint8Array | null | undefined {
+  const inflate = INFLATE[format];
+  if (!inflate) return undefined;
+  try {
+    const out = inflate(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const own = new Uint8Array(out.byteLength);
+    own.set(out);
+    return own;
+  } catch {
+    return null;
+  }
+}
+
 let installed = false;
 
 /** Puts the synchronous class in place of the global DecompressionStream (once per process). */
@@ -53,4 +72,5 @@ export function installSyncDecompressionStream(): void {
     }
   }
   globalThis.DecompressionStream = SyncDecompressionStream as unknown as typeof DecompressionStream;
+  (globalThis as { __nianbaoInflateSync?: typeof inflateForPdfjs }).__nianbaoInflateSync = inflateForPdfjs;
 }

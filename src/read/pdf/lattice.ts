@@ -215,7 +215,7 @@ export function buildLattice(grid: Grid, items: TItem[], page: number): { table:
   }
   const cells: LCell[] = kept.map((g, k) => ({
     ...g,
-    text: cellText(cellItems[k]),
+    text: cellText(cellItems[k], xs[g.c1] - xs[g.c0]),
     bbox: [xs[g.c0], ys[g.r1], xs[g.c1], ys[g.r0]] as BBox,
     page,
   }));

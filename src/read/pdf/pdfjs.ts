@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { installSyncDecompressionStream } from './inflate';
+import { cloneMessage } from './clone';
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs' with { 'resolution-mode': 'import' };
 
 export type PdfJs = typeof PdfJsModule;
@@ -100,12 +101,78 @@ function workerModuleUrl(dir: string): string {
       src = src.replace(IMAGE_ANCHOR, IMAGE_PATCH);
       workerPatches.images = patched = true;
     }
+    if (once(src, TYPE1_WRAP_ANCHOR) && once(src, TYPE1_CONVERT_ANCHOR) && src.split('\nclass Type1Font {').length === 2) {
+      src = src.replace(TYPE1_WRAP_ANCHOR, TYPE1_WRAP_PATCH).replace(TYPE1_CONVERT_ANCHOR, TYPE1_CONVERT_PATCH).replace('\nclass Type1Font {', TYPE1_TEST);
+      patched = true;
+    }
+    if (once(src, TYPE3_ANCHOR)) {
+      src = src.replace(TYPE3_ANCHOR, TYPE3_PATCH);
+      patched = true;
+    }
+    if (once(src, INFLATE_ANCHOR)) {
+      src = src.replace(INFLATE_ANCHOR, INFLATE_PATCH);
+      patched = true;
+    }
     if (!patched) return pathToFileURL(original).href;
     return `data:text/javascript;base64,${Buffer.from(src, 'utf8').toString('base64')}`;
   } catch {
     return pathToFileURL(original).href; // unreadable: convert fonts as before
   }
 }
+
+/**
+ * Simple Type 1 fonts (how LibreOffice embeds CJK text: subsets of 255 glyphs, many per report) are
+ * parsed as before — their builtin encoding, widths and glyph names come from the program — but not
+ * compiled into CFF and wrapped as OpenType for rendering (a tenth of a LibreOffice report's time),
+ * when the font maps its codes to Unicode itself (a ToUnicode map: the text comes from it whatever
+ * the program holds). The font then reaches the display side without data, as one that could not be
+ * rendered; text and widths are the same (test/read-pdf-fonts.test.ts compares with
+ * `__nianbaoFontPrograms = 'load'`, which turns this off too).
+ */
+const TYPE1_WRAP_ANCHOR = '    this.data = this.wrap(name, type2Charstrings, this.charstrings, subrs, properties);\n';
+const TYPE1_WRAP_PATCH = '    this.data = nianbaoSkipType1Data(properties) ? new Uint8Array(0) : this.wrap(name, type2Charstrings, this.charstrings, subrs, properties);\n';
+const TYPE1_CONVERT_ANCHOR = '          data = this.convert(name, cff, properties);\n';
+const TYPE1_CONVERT_PATCH = '          data = cff.data?.length === 0 ? cff.data : this.convert(name, cff, properties);\n';
+const TYPE1_TEST = `
+function nianbaoSkipType1Data(properties) {
+  if (globalThis.__nianbaoFontPrograms === "load") return false;
+  if (properties.composite || properties.vertical || !properties.hasIncludedToUnicodeMap || properties.toUnicode instanceof IdentityToUnicodeMap) return false;
+  globalThis.__nianbaoType1Skipped = (globalThis.__nianbaoType1Skipped || 0) + 1;
+  return true;
+}
+class Type1Font {`;
+
+/**
+ * Type 3 fonts (how Chromium/Skia prints OpenType CJK fonts: a hundred or more per report, up to 256
+ * glyphs each) come with a content stream per glyph, which pdf.js turns into an operator list per
+ * glyph for drawing and then copies to the display side. Text needs none of it: the Unicode comes from
+ * the ToUnicode map and the advances from /Widths and the font matrix, all read before. The patch
+ * leaves the glyph procedures unread (an empty set: nothing is drawn). Also off with
+ * `__nianbaoFontPrograms = 'load'` (test/read-pdf-fonts.test.ts compares both).
+ */
+const TYPE3_ANCHOR = '          await translated.loadType3Data(this, resources, task);\n';
+const TYPE3_PATCH = `          if (globalThis.__nianbaoFontPrograms === "load") await translated.loadType3Data(this, resources, task);
+          else {
+            translatedFont.charProcOperatorList = Object.create(null);
+            globalThis.__nianbaoType3Skipped = (globalThis.__nianbaoType3Skipped || 0) + 1;
+          }
+`;
+
+/**
+ * pdf.js inflates each Flate stream through a DecompressionStream (Web streams: a writer, a reader,
+ * promise turns), even with ours that inflates in one call (./inflate). A Chromium report has
+ * hundreds of small streams (its Type 3 glyph procedures), and the stream machinery around them cost
+ * more than the inflating. The patch asks ./inflate's synchronous inflater first, with the same
+ * outcome as the stream: the inflated bytes (a copy in a buffer of their own), or null when zlib
+ * fails (pdf.js then uses its own inflater, as after a failed stream); formats it does not know go
+ * the stream way as before. `globalThis.__nianbaoInflate = 'stream'` turns it off at run time.
+ */
+const INFLATE_ANCHOR = '    const bytes = this.stream.isAsync ? await this.stream.asyncGetBytes() : this.stream.getBytes();\n';
+const INFLATE_PATCH = `${INFLATE_ANCHOR}    const nianbaoInflated = globalThis.__nianbaoInflate === "stream" ? undefined : globalThis.__nianbaoInflateSync?.(name, bytes);
+    if (nianbaoInflated !== undefined) {
+      return { decompressed: nianbaoInflated, compressed: bytes };
+    }
+`;
 
 /**
  * Node 20 has no Uint8Array.prototype.toBase64, and the legacy build's polyfill encodes byte by
@@ -129,6 +196,48 @@ function useBufferBase64(): void {
   });
 }
 
+/**
+ * pdf.js's fake worker copies every message between its halves with structuredClone (LoopbackPort);
+ * for the many small objects of operator lists and Type 3 fonts a copy in JavaScript
+ * (./clone: the same values, transfers handed over) is several times cheaper: a fifth of the CPU
+ * time of a Chromium-printed report. LoopbackPort is not exported: its prototype is taken from the
+ * port of a fake worker made once, and its postMessage runs with cloneMessage in place of the global
+ * structuredClone for the length of the (synchronous) call. `globalThis.__nianbaoClone = 'native'`
+ * turns it off at run time (the test that proves the text unchanged compares both).
+ */
+async function useFastLoopbackClone(lib: PdfJs): Promise<void> {
+  const native = globalThis.structuredClone;
+  if (typeof native !== 'function' || !Function.prototype.toString.call(native).includes('[native code]')) return;
+  let worker: InstanceType<PdfJs['PDFWorker']> | undefined;
+  try {
+    worker = new lib.PDFWorker();
+    await worker.promise;
+    const proto = Object.getPrototypeOf(worker.port) as { constructor?: { name?: string }; postMessage?: unknown; __nianbaoFastClone?: boolean };
+    if (!proto || proto.__nianbaoFastClone || proto.constructor?.name !== 'LoopbackPort' || typeof proto.postMessage !== 'function') return;
+    const post = proto.postMessage as (this: unknown, obj: unknown, transfer?: unknown) => void;
+    const fast = (value: unknown, options?: { transfer?: unknown[] } | null) => cloneMessage(value, options?.transfer);
+    Object.defineProperty(proto, 'postMessage', {
+      configurable: true,
+      writable: true,
+      value: function postMessage(this: unknown, obj: unknown, transfer?: unknown) {
+        if ((globalThis as { __nianbaoClone?: string }).__nianbaoClone === 'native') return post.call(this, obj, transfer);
+        const saved = globalThis.structuredClone;
+        globalThis.structuredClone = fast as typeof structuredClone;
+        try {
+          return post.call(this, obj, transfer);
+        } finally {
+          globalThis.structuredClone = saved;
+        }
+      },
+    });
+    Object.defineProperty(proto, '__nianbaoFastClone', { value: true });
+  } catch {
+    /* keep the native clone */
+  } finally {
+    worker?.destroy();
+  }
+}
+
 /** Built-ins the legacy build replaces although Node 20 has them natively. */
 const NATIVE: [object, PropertyKey][] = [
   [Array.prototype, 'push'],
@@ -148,6 +257,7 @@ export function loadPdfjs(): Promise<PdfJs> {
       if (!g.pdfjsWorker) {
         g.pdfjsWorker = await importEsm(workerModuleUrl(dir));
       }
+      await useFastLoopbackClone(lib);
       return lib;
     } finally {
       NATIVE.forEach(([o, k], i) => {

@@ -6,7 +6,7 @@
  */
 import { type BBox, type TItem, cx, itemsBox } from './geom';
 import type { LCell, PTable } from './lattice';
-import { type Line, cellText, median, splitAt } from './text';
+import { type GlyphBox, type Line, cellText, glyphBoxes, median, splitAt } from './text';
 
 const NUM_END = /[\d%]$/;
 const NUM_START = /^[-+]?\d/;
@@ -88,12 +88,16 @@ function build(run: Line[], page: number): PTable | null {
   for (const [k, f] of freq) if (f > bestF || (f === bestF && k > best)) { best = k; bestF = f; }
   // bands: union of chunk extents of the rows with that count (and of rows with more chunks)
   const ivs = ch.filter((c) => c.length >= best).flat().sort((a, b) => a.x0 - b.x0);
-  const bands: { x0: number; x1: number }[] = [];
+  let bands: { x0: number; x1: number }[] = [];
   for (const iv of ivs) {
     const last = bands[bands.length - 1];
     if (last && iv.x0 <= last.x1) last.x1 = Math.max(last.x1, iv.x1);
     else bands.push({ ...iv });
   }
+  // where the rows of numbers show more columns than the chunks (headers wrapped into narrow
+  // columns, numbers that nearly touch), their glyphs decide
+  const glyphBands = numberBands(run);
+  if (glyphBands && glyphBands.length > bands.length) bands = glyphBands;
   if (bands.length < 2) return null;
   const bx0 = Math.min(...run.map((l) => l.x0));
   const bx1 = Math.max(...run.map((l) => l.x1));
@@ -119,6 +123,63 @@ function build(run: Line[], page: number): PTable | null {
   });
   const box = itemsBox(run);
   return { origin: 'pdf-stream', page, bbox: [box[0], box[1], box[2], box[3]], xs, nrows: run.length, cells };
+}
+
+// ------------------------------------------------------------------ bands from the rows of numbers
+
+const NUMBER_TOKEN = /^[-+−]?[\d.,]+%?$/;
+
+/** How many numbers end the line (a row of the table body: its labels, then only numbers). */
+function trailingNumbers(l: Line): number {
+  const tokens = l.text.split(' ');
+  let k = tokens.length;
+  while (k > 0 && NUMBER_TOKEN.test(tokens[k - 1])) k--;
+  return tokens.length - k;
+}
+
+/**
+ * Column bands from the glyphs of the table's rows of numbers: the x ranges no glyph of those rows
+ * covers are the gaps between columns, once the gaps inside a word or number (letter spacing, the
+ * same between every two glyphs) are closed. Glyphs, not runs or chunks: a producer's run may hold
+ * two cells' numbers, and right-aligned numbers of narrow neighbouring columns may nearly touch.
+ * Null without such rows (one will do when it holds four numbers or more).
+ */
+function numberBands(run: Line[]): { x0: number; x1: number }[] | null {
+  const rows = run.filter((l) => trailingNumbers(l) >= 2);
+  // one row of numbers is enough where it has many (the 行政复议/诉讼 table has one)
+  if (rows.length === 0 || (rows.length === 1 && trailingNumbers(rows[0]) < 4)) return null;
+  const glyphs: (GlyphBox & { size: number })[] = [];
+  const digitGaps: number[] = [];
+  const textGaps: number[] = [];
+  for (const l of rows) {
+    const gs = l.items.flatMap(glyphBoxes).filter((g) => g.ch.trim()).sort((a, b) => a.x0 - b.x0);
+    gs.forEach((g, k) => {
+      glyphs.push({ ...g, size: l.size });
+      if (k === 0) return;
+      const gap = g.x0 - gs[k - 1].x1;
+      const digits = /\d/.test(g.ch) && /\d/.test(gs[k - 1].ch);
+      if (digits && gap < 0.6 * l.size) digitGaps.push(gap);
+      else if (!digits && !/\d/.test(g.ch) && !/\d/.test(gs[k - 1].ch) && gap < 1.0 * l.size) textGaps.push(gap);
+    });
+  }
+  // letter spacing: the usual gap between neighbouring glyphs of one number, of one label
+  const digitGap = Math.max(0, digitGaps.length ? median(digitGaps) : 0);
+  const textGap = Math.max(0, textGaps.length ? median(textGaps) : 0);
+  const tol = 0.4;
+  glyphs.sort((a, b) => a.x0 - b.x0);
+  const bands: { x0: number; x1: number; digit: boolean }[] = [];
+  for (const g of glyphs) {
+    const last = bands[bands.length - 1];
+    const digit = /\d/.test(g.ch);
+    const closes = last ? (last.digit && digit ? digitGap : Math.max(digitGap, textGap)) + tol : 0;
+    if (last && g.x0 - last.x1 <= closes) {
+      if (g.x1 > last.x1) {
+        last.x1 = g.x1;
+        last.digit = digit;
+      }
+    } else bands.push({ x0: g.x0, x1: g.x1, digit });
+  }
+  return bands.length >= 2 ? bands.map(({ x0, x1 }) => ({ x0, x1 })) : null;
 }
 
 // ------------------------------------------------------------------ rows continuing a table

@@ -7,6 +7,8 @@ export interface RawTextItem {
   transform: number[];
   width: number;
   height: number;
+  /** Character extents on the page (x0, x1 per UTF-16 unit of str), for horizontal runs. */
+  gx?: number[];
 }
 
 const CJK = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]/;
@@ -45,7 +47,10 @@ export function toItems(raw: RawTextItem[]): TItem[] {
     }
     const w = r.width > 0 ? r.width : size * str.length * 0.6;
     const flip = d < 0 ? -1 : 1; // mirrored text matrices
-    out.push({ str, x0: Math.min(e, e + w), x1: Math.max(e, e + w), y0: f - 0.2 * size * flip, y1: f + 0.85 * size * flip, size });
+    const item: TItem = { str, x0: Math.min(e, e + w), x1: Math.max(e, e + w), y0: f - 0.2 * size * flip, y1: f + 0.85 * size * flip, size };
+    // glyph extents stay valid only if normalising kept every character where it was
+    if (r.gx && str.length === r.str.length && r.gx.length === 2 * str.length) item.gx = r.gx;
+    out.push(item);
   }
   for (const i of out) if (i.y0 > i.y1) [i.y0, i.y1] = [i.y1, i.y0];
   return out;
@@ -58,44 +63,78 @@ function charWeight(ch: string): number {
   return 0.55;
 }
 
+/** A character of an item and where it lies on the line. */
+export interface GlyphBox {
+  ch: string;
+  x0: number;
+  x1: number;
+}
+
 /**
- * Split an item at x boundaries it crosses (pdf.js may return the contents of two neighbouring
- * cells as one run). Characters are placed by their estimated advance and go to the side holding
- * their centre, so a run "1012" drawn over a column line becomes "10" | "12".
+ * The characters of an item (UTF-16 units) with their extents: measured from the glyphs when the
+ * item carries them (gx), else estimated from relative advances across the item's width.
+ */
+export function glyphBoxes(item: TItem): GlyphBox[] {
+  const s = item.str;
+  const out: GlyphBox[] = new Array(s.length);
+  if (item.gx && item.gx.length === 2 * s.length) {
+    for (let k = 0; k < s.length; k++) out[k] = { ch: s[k], x0: item.gx[2 * k], x1: item.gx[2 * k + 1] };
+    return out;
+  }
+  let total = 0;
+  for (let k = 0; k < s.length; k++) total += charWeight(s[k]);
+  const scale = total > 0 ? (item.x1 - item.x0) / total : 0;
+  let x = item.x0;
+  for (let k = 0; k < s.length; k++) {
+    const w = charWeight(s[k]) * scale;
+    out[k] = { ch: s[k], x0: x, x1: x + w };
+    x += w;
+  }
+  return out;
+}
+
+/** An item made of some of another's characters (kept in order), its box their extent. */
+function subItem(item: TItem, boxes: GlyphBox[], measured: boolean): TItem | null {
+  let a = 0;
+  let b = boxes.length;
+  while (a < b && !boxes[a].ch.trim()) a++;
+  while (b > a && !boxes[b - 1].ch.trim()) b--;
+  if (a >= b) return null;
+  const kept = boxes.slice(a, b);
+  const part: TItem = { str: kept.map((g) => g.ch).join(''), x0: kept[0].x0, x1: kept[kept.length - 1].x1, y0: item.y0, y1: item.y1, size: item.size };
+  if (measured) part.gx = kept.flatMap((g) => [g.x0, g.x1]);
+  return part;
+}
+
+/**
+ * Split an item at x boundaries it crosses (a producer may print the contents of neighbouring
+ * cells as one run: "172862" over the line between 1728 and 62). Each character goes to the side
+ * holding its centre: where the glyphs were measured that is exact, otherwise characters are
+ * placed by their estimated advance.
  */
 export function splitAt(item: TItem, bounds: number[]): TItem[] {
   const inner = bounds.filter((b) => b > item.x0 + 0.5 && b < item.x1 - 0.5);
   if (inner.length === 0 || item.str.length < 2) return [item];
-  const chars = [...item.str];
-  const weights = chars.map(charWeight);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const scale = (item.x1 - item.x0) / total;
+  const boxes = glyphBoxes(item);
+  const measured = !!item.gx;
   const parts: TItem[] = [];
-  let x = item.x0;
-  let cur: TItem | null = null;
-  let curZone = -1;
-  for (let k = 0; k < chars.length; k++) {
-    const w = weights[k] * scale;
-    const mid = x + w / 2;
-    const zone = inner.filter((b) => b <= mid).length;
-    if (!cur || zone !== curZone) {
-      if (cur && cur.str.trim()) parts.push(cur);
-      cur = { str: '', x0: x, x1: x, y0: item.y0, y1: item.y1, size: item.size };
-      curZone = zone;
+  let start = 0;
+  let zone = -1;
+  const close = (end: number) => {
+    const p = subItem(item, boxes.slice(start, end), measured);
+    if (p) parts.push(p);
+  };
+  for (let k = 0; k < boxes.length; k++) {
+    const mid = (boxes[k].x0 + boxes[k].x1) / 2;
+    let z = 0;
+    while (z < inner.length && inner[z] <= mid) z++;
+    if (k > 0 && z !== zone) {
+      close(k);
+      start = k;
     }
-    cur.str += chars[k];
-    cur.x1 = x + w;
-    x += w;
+    zone = z;
   }
-  if (cur && cur.str.trim()) parts.push(cur);
-  for (const p of parts) {
-    // trim the boxes to the visible characters
-    const lead = p.str.length - p.str.trimStart().length;
-    const trail = p.str.length - p.str.trimEnd().length;
-    p.x0 += lead * 0.3 * scale;
-    p.x1 -= trail * 0.3 * scale;
-    p.str = p.str.trim();
-  }
+  close(boxes.length);
   return parts;
 }
 
@@ -169,14 +208,104 @@ export function joinRun(items: TItem[]): string {
   return out.replace(/\s+/g, ' ').trim();
 }
 
-/** Text of a cell: its lines top to bottom, joined without a break between CJK, with a space otherwise. */
-export function cellText(items: TItem[]): string {
+/** Characters a printed number is made of. */
+const NUM_CHAR = /[\d.,%+\-−]/;
+/** Letter spacing wider than this (em) is not taken for spacing inside one number. */
+const MAX_LETTER_GAP = 0.6;
+/** A gap this much (em) wider than the number's narrowest is a real space ("1 234"). */
+const SPACE_OVER_LETTER = 0.2;
+/** Cell padding a producer may leave on either side (Word's default is 5.4 pt). */
+const MAX_PAD = 6;
+
+/**
+ * A line of a cell as text: items joined as joinRun does, then the glyphs of each number joined
+ * by their geometry, not by the producer's runs. Letter spacing (Word's expanded character
+ * spacing) puts an even gap between every two digits, which a run shows as "1 7 2 8"; within a
+ * chain of number characters a gap is a space only where it is clearly wider than the chain's
+ * narrowest gap (a thousands space, two numbers).
+ */
+function cellLine(l: Line): { text: string; boxes: GlyphBox[] } {
+  const chars: GlyphBox[] = [];
+  const push = (g: GlyphBox) => {
+    if (!g.ch.trim()) {
+      if (chars.length && chars[chars.length - 1].ch !== ' ') chars.push({ ch: ' ', x0: g.x0, x1: g.x1 });
+      return;
+    }
+    chars.push(g);
+  };
+  let prev: TItem | null = null;
+  for (const it of l.items) {
+    if (prev) {
+      const gap = it.x0 - prev.x1;
+      const a = prev.str[prev.str.length - 1];
+      const b = it.str[0];
+      const cjkSide = isCjk(a) || isCjk(b);
+      const digits = /[\d.,]/.test(a) && /[\d.,]/.test(b);
+      const need = digits ? gap > 0.6 * it.size : cjkSide ? gap > 1.5 * it.size : gap > 0.2 * it.size;
+      if (need) push({ ch: ' ', x0: prev.x1, x1: it.x0 });
+    }
+    for (const g of glyphBoxes(it)) push(g);
+    prev = it;
+  }
+  while (chars.length && chars[chars.length - 1].ch === ' ') chars.pop();
+  // chains of number characters, spaces between them decided by the gaps
+  const size = l.size || 1;
+  const out: GlyphBox[] = [];
+  let k = 0;
+  while (k < chars.length) {
+    if (!NUM_CHAR.test(chars[k].ch)) {
+      out.push(chars[k++]);
+      continue;
+    }
+    const chain: GlyphBox[] = [chars[k]];
+    let j = k + 1;
+    while (j < chars.length) {
+      const sp = chars[j].ch === ' ' ? 1 : 0;
+      const next = chars[j + sp];
+      if (!next || !NUM_CHAR.test(next.ch) || next.x0 - chain[chain.length - 1].x1 > MAX_LETTER_GAP * size) break;
+      chain.push(next);
+      j += sp + 1;
+    }
+    let narrowest = Infinity;
+    for (let q = 1; q < chain.length; q++) narrowest = Math.min(narrowest, chain[q].x0 - chain[q - 1].x1);
+    chain.forEach((g, q) => {
+      if (q > 0 && g.x0 - chain[q - 1].x1 > Math.max(narrowest, 0) + SPACE_OVER_LETTER * size) out.push({ ch: ' ', x0: chain[q - 1].x1, x1: g.x0 });
+      out.push(g);
+    });
+    k = j;
+  }
+  return { text: out.map((g) => g.ch).join(''), boxes: out };
+}
+
+const NUMBER_LINE = /^(?:[-+−]?[\d.,]+%?|[-+−])$/;
+
+/**
+ * Text of a cell: its lines top to bottom, joined without a break between CJK, with a space
+ * otherwise. Given the cell's width, a number wrapped onto the next line (a narrow cell: the line
+ * is full, only digits, and the next line goes on with digits) is joined into one number.
+ */
+export function cellText(items: TItem[], width?: number): string {
   if (items.length === 0) return '';
   const lines = toLines(items);
   let out = '';
+  let prev: { text: string; boxes: GlyphBox[] } | null = null;
   for (const l of lines) {
-    if (out && !(isCjk(out[out.length - 1]) || isCjk(l.text[0]))) out += ' ';
-    out += l.text;
+    const cur = cellLine(l);
+    if (!cur.text) continue;
+    if (out) {
+      let wrapped = false;
+      if (width !== undefined && prev && NUMBER_LINE.test(prev.text) && /^[\d.,%]/.test(cur.text)) {
+        // full: the next line's first glyph (and its spacing) would not have fitted beside it
+        const used = prev.boxes[prev.boxes.length - 1].x1 - prev.boxes[0].x0;
+        const g = cur.boxes[0];
+        const step = cur.boxes.length > 1 ? cur.boxes[1].x0 - g.x0 : g.x1 - g.x0;
+        // a sign alone on its line belongs to the number below whatever the width
+        wrapped = width - used < 2 * MAX_PAD + step || /^[-+−]$/.test(prev.text);
+      }
+      if (!wrapped && !(isCjk(out[out.length - 1]) || isCjk(cur.text[0]))) out += ' ';
+    }
+    out += cur.text;
+    prev = cur;
   }
   return out;
 }
