@@ -207,6 +207,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
         if (t.kind === 'num') {
           Object.assign(pf, tokenValue(t, it.field), { method: 'read' as Method });
           if (t.note) pf.note = t.note;
+          if (t.mark) pf.note = `${pf.note ? `${pf.note}; ` : ''}footnote mark ${t.mark} after the figure left out`;
         } else if (blankIsZero(t)) {
           pf.value = 0;
           pf.note = 'printed blank in a table grid: read as 0';
