@@ -12,6 +12,7 @@ import { TRUE_GRIDS, type Token } from '../recover/tokens';
 import { unitFactor } from '../normalize/number';
 import type { Alignment } from './align';
 import { evaluate, propagate, type Values } from './solve';
+import { orderConflicts } from './order';
 
 export type Placement = 'anchored' | 'bounded' | 'ordered' | 'realigned' | 'ambiguous';
 export type Method = 'read' | 'inferred' | 'blank' | 'missing';
@@ -346,6 +347,19 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     if (values.get(k) !== null) continue;
     values.set(k, 0);
     fields.get(k)!.note = 'printed blank in a table grid: read as 0, but an identity it takes part in does not hold';
+  }
+
+  // Rows whose printed labels say they were read out of order: not trusted, whatever the sums say.
+  for (const [index, why] of orderConflicts(layout, tokens, al)) {
+    const report = rows.find((r) => r.row.index === index);
+    if (!report) continue;
+    report.placement = 'ambiguous';
+    report.row.fields.forEach((k, x) => {
+      const f = fields.get(k);
+      if (!f) return;
+      f.placement = 'ambiguous';
+      if (x === 0 || !f.note) f.note = why;
+    });
   }
   return { fields, rows, matchedSlots, anchoredRows };
 }

@@ -107,6 +107,12 @@ interface Style {
   s4Sum: boolean;
   /** s2 items in another order than the template's. */
   reorder: boolean;
+  /** Two 法人或其他组织 columns of s3 in the other order (headers with them). */
+  s3ColSwap: boolean;
+  /** Two neighbouring rows of an s3 result group in the other order. */
+  s3RowSwap: boolean;
+  /** Transposed s4 with 复议后起诉 before 未经复议直接起诉. */
+  s4Swap: boolean;
 }
 
 const REMARKS = ['', '', '—', '按规定公开', '无'];
@@ -136,22 +142,28 @@ function s2Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
   return tabs.map((tab, i) => ({ rows: [...(i === 0 ? unit : []), ...block(tab), ...(i === tabs.length - 1 ? note : [])] }));
 }
 
-function s3Header(t: Template, flat: boolean): Row[] {
+/** Column order of the five 法人或其他组织 columns (indices 1–5 of the seven). */
+type Perm = number[];
+
+function s3Header(t: Template, flat: boolean, perm: Perm): Row[] {
   const cols = templateSpec(t).s3.cols;
   const labelW = flat ? 1 : 3;
   return [
     [txt(S3_NOTE, labelW, 3, true), txt(S3_APPLICANTS, 7, undefined, true)],
     [txt(cols[0].label, undefined, 2, true), txt(S3_ORGS, 5, undefined, true), txt(cols[6].label, undefined, 2, true)],
-    cols.slice(1, 6).map((c) => txt(c.label, undefined, undefined, true)),
+    perm.map((j) => txt(cols[j].label, undefined, undefined, true)),
   ];
 }
 
-function s3Body(t: Template, flat: boolean): Row[] {
-  const { rows } = templateSpec(t).s3;
+function s3Body(t: Template, flat: boolean, perm: Perm, swapAt: number): Row[] {
+  const { rows: official } = templateSpec(t).s3;
+  // two neighbouring rows of one result group printed in the other order (labels with them)
+  const rows = official.slice();
+  if (swapAt > 0) [rows[swapAt], rows[swapAt + 1]] = [rows[swapAt + 1], rows[swapAt]];
   const results = rows.filter((r) => r.kind === 'result' || r.kind === 'total');
   const seen = new Set<string>();
   return rows.map((r) => {
-    const vals = r.keys.map(val);
+    const vals = [r.keys[0], ...perm.map((j) => r.keys[j]), r.keys[6]].map(val);
     if (flat) {
       // one label column: the group (and 三、本年度办理结果) printed with its first row
       let label = r.label;
@@ -175,10 +187,22 @@ function s3Body(t: Template, flat: boolean): Row[] {
   });
 }
 
+function swapTwo(rng: Rng, xs: number[]): number[] {
+  const out = xs.slice();
+  const i = rng.int(0, out.length - 2);
+  [out[i], out[i + 1]] = [out[i + 1], out[i]];
+  return out;
+}
+
 function s3Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
   const flat = st.s3Flat;
-  const head = s3Header(t, flat);
-  const body = s3Body(t, flat);
+  const perm = st.s3ColSwap ? swapTwo(rng, [1, 2, 3, 4, 5]) : [1, 2, 3, 4, 5];
+  const rows = templateSpec(t).s3.rows;
+  // rows that may change places: both in one group, neither the group's first (it carries the group label)
+  const swappable = rows.map((r, i) => i).filter((i) => i + 1 < rows.length && rows[i].group && rows[i].group === rows[i + 1].group && rows[i - 1]?.group === rows[i].group);
+  const swapAt = st.s3RowSwap && swappable.length ? rng.pick(swappable) : -1;
+  const head = s3Header(t, flat, perm);
+  const body = s3Body(t, flat, perm, swapAt);
   const note = st.notesRow && rng.chance(0.5) ? [[txt(rng.pick(NOTES(year)), (flat ? 1 : 3) + 7)]] : [];
   // a split only where no rowspan crosses it (flat label column, or before the results block)
   if (st.s3Split) {
@@ -194,13 +218,14 @@ function s3Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
 function s4Tables(rng: Rng, t: Template, st: Style): Table[] {
   const [review, direct, after] = templateSpec(t).s4;
   if (st.s4Transposed) {
-    // one row per group, the five result columns once
+    // one row per group, the five result columns once; 复议后起诉 first now and then
+    const [first, second] = st.s4Swap ? [after, direct] : [direct, after];
     return [{
       rows: [
         [txt('类别', 2, undefined, true), ...review.cols.map((c) => txt(c, undefined, undefined, true)), ...(st.s4Sum ? [txt('备注', undefined, undefined, true)] : [])],
         [txt(review.top, 2), ...review.keys.map(val), ...(st.s4Sum ? [txt(rng.pick(REMARKS))] : [])],
-        [txt(direct.top, undefined, 2), txt(direct.sub!), ...direct.keys.map(val), ...(st.s4Sum ? [txt(rng.pick(REMARKS))] : [])],
-        [txt(after.sub!), ...after.keys.map(val), ...(st.s4Sum ? [txt(rng.pick(REMARKS))] : [])],
+        [txt(direct.top, undefined, 2), txt(first.sub!), ...first.keys.map(val), ...(st.s4Sum ? [txt(rng.pick(REMARKS))] : [])],
+        [txt(second.sub!), ...second.keys.map(val), ...(st.s4Sum ? [txt(rng.pick(REMARKS))] : [])],
       ],
     }];
   }
@@ -335,7 +360,10 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
     s4Transposed: rng.chance(0.3),
     s4Sum: rng.chance(0.25),
     reorder: rng.chance(0.15),
-    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder']),
+    s3ColSwap: rng.chance(0.1),
+    s3RowSwap: rng.chance(0.1),
+    s4Swap: rng.chance(0.1),
+    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder', 's3ColSwap', 's3RowSwap', 's4Swap']),
   };
   const cs: CellStyle = {
     blank: zero === 0 ? 'none' : rng.pick(['none', 'all', 'all', 'some'] as const),
