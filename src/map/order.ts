@@ -16,6 +16,7 @@ import type { Layout } from '../grid/layout';
 import type { Token } from '../recover/tokens';
 import type { Alignment } from './align';
 import { similarities } from './similarity';
+import { gridFields } from '../grid';
 
 /** A label that names another row or column this clearly is taken at its word. */
 const NAMES = 0.85;
@@ -23,6 +24,31 @@ const NAMES = 0.85;
 const MARGIN = 0.15;
 
 const lineOf = (t: Token) => (t.pos.table !== undefined && t.pos.row !== undefined ? `${t.pos.table}:${t.pos.row}` : undefined);
+
+/**
+ * Column rank of each header label that names one column of its table: the position of the
+ * column among its row's cells (四: among all fifteen, by group), or, for a 四 group name, the
+ * group's first column.
+ */
+function headerRanks(layout: Layout): Map<number, number> {
+  const fields = gridFields(layout.template);
+  const col = new Map(fields.map((f) => [f.key, f.col]));
+  const out = new Map<number, number>();
+  layout.labels.forEach((l, i) => {
+    if (l.role !== 'header') return;
+    const table = layout.rows[l.row].table;
+    const ranks = new Set<number>();
+    let s4 = 0;
+    for (const r of layout.rows) {
+      if (r.table !== table) continue;
+      r.fields.forEach((k, x) => col.get(k) === l.text && ranks.add(table === 's4' ? s4 + x : x));
+      if (table === 's4' && r.label.split(/\s+/).pop() === l.text) ranks.add(s4);
+      s4 += r.fields.length;
+    }
+    if (ranks.size === 1) out.set(i, [...ranks][0]);
+  });
+  return out;
+}
 
 /** Row index → why its placement contradicts the printed labels. */
 export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): Map<number, string> {
@@ -73,30 +99,33 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
     }
   }
 
-  // 2. Column headers on one printed line out of the template's order.
+  // 2. Column headers on one printed line out of the template's column order. A header's rank is
+  // the column it names (四: across its three groups); headers that name no single column
+  // (法人或其他组织 spans five, 结果维持 is printed once per group) are not compared.
+  const rank = headerRanks(layout);
   for (const js of labelsOnLine.values()) {
-    let prev = -1;
-    let prevTok = -1;
+    let prev: { rank: number; tok: number } | undefined;
     for (const j of js) {
       const sims = similarities(layout, tokens[j].key!);
-      let best = -1;
+      let best = 0;
+      for (let i = 0; i < sims.length; i++) if (sims[i] > best) best = sims[i];
+      if (best < NAMES) continue;
+      const ties = [...sims.keys()].filter((i) => sims[i] >= best - 1e-6);
+      const key = layout.labels[ties[0]].key;
+      const r = rank.get(ties[0]);
+      if (r === undefined || ties.some((i) => layout.labels[i].key !== key || rank.get(i) !== r)) continue;
+      // clearly this header and no other label
       let second = 0;
-      for (let i = 0; i < sims.length; i++) {
-        if (best < 0 || sims[i] > sims[best]) {
-          if (best >= 0) second = Math.max(second, sims[best]);
-          best = i;
-        } else second = Math.max(second, sims[i]);
-      }
-      // only a header that names one template column clearly (结果维持 of 四 is printed three times)
-      if (best < 0 || layout.labels[best].role !== 'header' || sims[best] < NAMES || sims[best] - second < MARGIN) continue;
-      if (prev >= 0 && best < prev && layout.rows[layout.labels[best].row].table === layout.rows[layout.labels[prev].row].table) {
-        const table = layout.rows[layout.labels[best].row].table;
-        for (const r of rowsOfTable.get(table)!) {
-          if (!out.has(r)) out.set(r, `the column headers of ${table} are printed in another order than the template's (“${tokens[prevTok].raw}” before “${tokens[j].raw}”): numbers placed by position may sit in the wrong columns`);
+      for (let i = 0; i < sims.length; i++) if (layout.labels[i].key !== key && sims[i] > second) second = sims[i];
+      if (best - second < MARGIN) continue;
+      if (prev && r < prev.rank) {
+        for (const t of new Set(ties.map((i) => layout.rows[layout.labels[i].row].table))) {
+          for (const x of rowsOfTable.get(t)!) {
+            if (!out.has(x)) out.set(x, `the column headers of ${t} are printed in another order than the template's (“${tokens[prev.tok].raw}” before “${tokens[j].raw}”): numbers placed by position may sit in the wrong columns`);
+          }
         }
       }
-      prev = best;
-      prevTok = j;
+      prev = { rank: r, tok: j };
     }
   }
   return out;

@@ -89,7 +89,8 @@ function truthGrid(rng: Rng, t: Template, scale: Scale, zero: number): Grid {
 
 // ------------------------------------------------------------------ a table model of its own
 
-interface Cell { text: string; rs?: number; cs?: number; key?: string; head?: boolean }
+/** `alt`: the grid a value cell prints from when it is not the report's own (a second, summary table). */
+interface Cell { text: string; rs?: number; cs?: number; key?: string; head?: boolean; alt?: Grid }
 type Row = Cell[];
 interface Table { rows: Row[]; caption?: string; after?: string }
 
@@ -113,6 +114,10 @@ interface Style {
   s3RowSwap: boolean;
   /** Transposed s4 with 复议后起诉 before 未经复议直接起诉. */
   s4Swap: boolean;
+  /** A second s3 table with other figures (mustFlag). */
+  dupS3: boolean;
+  /** s3 with one header row (no 申请人情况 / 法人或其他组织 spanning rows). */
+  s3OneHeader: boolean;
 }
 
 const REMARKS = ['', '', '—', '按规定公开', '无'];
@@ -145,9 +150,13 @@ function s2Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
 /** Column order of the five 法人或其他组织 columns (indices 1–5 of the seven). */
 type Perm = number[];
 
-function s3Header(t: Template, flat: boolean, perm: Perm): Row[] {
+const rowOneLabel = '申请人情况';
+
+function s3Header(t: Template, flat: boolean, perm: Perm, oneRow: boolean): Row[] {
   const cols = templateSpec(t).s3.cols;
   const labelW = flat ? 1 : 3;
+  // one header row, no 申请人情况 / 法人或其他组织 above (as many agencies simplify it)
+  if (oneRow) return [[txt(rowOneLabel, labelW, undefined, true), txt(cols[0].label, undefined, undefined, true), ...perm.map((j) => txt(cols[j].label, undefined, undefined, true)), txt(cols[6].label, undefined, undefined, true)]];
   return [
     [txt(S3_NOTE, labelW, 3, true), txt(S3_APPLICANTS, 7, undefined, true)],
     [txt(cols[0].label, undefined, 2, true), txt(S3_ORGS, 5, undefined, true), txt(cols[6].label, undefined, 2, true)],
@@ -201,7 +210,7 @@ function s3Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
   // rows that may change places: both in one group, neither the group's first (it carries the group label)
   const swappable = rows.map((r, i) => i).filter((i) => i + 1 < rows.length && rows[i].group && rows[i].group === rows[i + 1].group && rows[i - 1]?.group === rows[i].group);
   const swapAt = st.s3RowSwap && swappable.length ? rng.pick(swappable) : -1;
-  const head = s3Header(t, flat, perm);
+  const head = s3Header(t, flat, perm, st.s3OneHeader);
   const body = s3Body(t, flat, perm, swapAt);
   const note = st.notesRow && rng.chance(0.5) ? [[txt(rng.pick(NOTES(year)), (flat ? 1 : 3) + 7)]] : [];
   // a split only where no rowspan crosses it (flat label column, or before the results block)
@@ -363,7 +372,9 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
     s3ColSwap: rng.chance(0.1),
     s3RowSwap: rng.chance(0.1),
     s4Swap: rng.chance(0.1),
-    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder', 's3ColSwap', 's3RowSwap', 's4Swap']),
+    dupS3: rng.chance(0.08),
+    s3OneHeader: rng.chance(0.25),
+    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder', 's3ColSwap', 's3RowSwap', 's4Swap', 'dupS3', 's3OneHeader']),
   };
   const cs: CellStyle = {
     blank: zero === 0 ? 'none' : rng.pick(['none', 'all', 'all', 'some'] as const),
@@ -384,21 +395,23 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
   if (cs.full) variant.push('fullwidth');
 
   const suits = templateSpec(layout).s4.filter((g) => g.id !== 'review').reduce((a, g) => a + grid[g.keys[4]], 0);
-  const valueOf = (key: string) => (key === '#suits' ? suits : grid[key]);
+  const valueOf = (c: Cell) => (c.key === '#suits' ? suits : (c.alt ?? grid)[c.key!]);
   const htmlCell = (c: Cell): string => {
     if (c.key === undefined) return word ? esc(c.text) || '&nbsp;' : esc(c.text);
-    const p = printValue(vr, cs, c.key, valueOf(c.key), true);
+    const p = printValue(vr, cs, c.key, valueOf(c), true);
     if (p.blank) return p.text;
     return esc(p.text) + (p.sup ? `<sup>${p.sup}</sup>` : '');
   };
   const docxCell = (c: Cell): string => {
     if (c.key === undefined) return c.text ? `<w:p>${run(c.text)}</w:p>` : '<w:p/>';
-    const p = printValue(vr, cs, c.key, valueOf(c.key), false);
+    const p = printValue(vr, cs, c.key, valueOf(c), false);
     if (p.blank) return '<w:p/>';
     return `<w:p>${runs(vr, p.text)}${p.sup ? run(p.sup, true) : ''}</w:p>`;
   };
 
   const spec = templateSpec(layout);
+  // a second s3 table of other figures (a summary of subordinate units): which one is the report's is not for the reader to guess
+  const second = truthGrid(rng.fork(9), layout, scale, zero);
   const proactive = rng.int(20, 40 * HI[scale]);
   const month = rng.int(1, 3);
   const paras: (string | Table[])[] = [
@@ -410,6 +423,8 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
     s2Tables(rng.fork(4), layout, st, year),
     spec.sections.s3,
     s3Tables(rng.fork(5), layout, st, year),
+    ...(st.dupS3 ? [rng.pick(['附：全系统依申请公开情况汇总表', '其中，本级政府信息公开申请办理情况如下：', '下表为所属单位汇总数据。'])] : []),
+    ...(st.dupS3 ? [s3Tables(rng.fork(10), layout, { ...st, s3Split: false, notesRow: false }, year).map((t) => ({ ...t, rows: t.rows.map((r) => r.map((c) => (c.key ? { ...c, alt: second } : c))) }))] : []),
     spec.sections.s4,
     s4Tables(rng.fork(6), layout, st),
     '五、存在的主要问题及改进情况',
@@ -449,7 +464,7 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
   return {
     bytes,
     name: `${id}.${ext}`,
-    expected: { id, layout: 'html', variant: variant.join('/'), template: layout, year, agency: agency.name, scale, fields, mustFlag: false },
+    expected: { id, layout: 'html', variant: variant.join('/'), template: layout, year, agency: agency.name, scale, fields, mustFlag: st.dupS3 },
   };
 }
 
