@@ -13,7 +13,7 @@
  * compare, and is left to the identities as before.
  */
 import type { Layout } from '../grid/layout';
-import type { Token } from '../recover/tokens';
+import { TRUE_GRIDS, type Token } from '../recover/tokens';
 import type { Alignment } from './align';
 import { similarities } from './similarity';
 import { gridFields } from '../grid';
@@ -50,9 +50,24 @@ function headerRanks(layout: Layout): Map<number, number> {
   return out;
 }
 
-/** Row index → why its placement contradicts the printed labels. */
-export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): Map<number, string> {
-  const out = new Map<number, string>();
+export interface OrderConflict {
+  why: string;
+  /** 'row': another row's label on the line; 'column': headers out of order (the whole table). */
+  kind: 'row' | 'column';
+  /** The table's column headers are out of order too. */
+  columns?: boolean;
+  /**
+   * Where the row can be read by its labels, as a row of a true grid is: for a row conflict, the
+   * value cells (numbers, printed empties) of the one printed line its own label names, when they
+   * are exactly as many as its slots; for a column conflict, the cells of its line in the order of
+   * the columns their headers name.
+   */
+  byLabel?: number[];
+}
+
+/** Row index → why its placement contradicts the printed labels (and where its label is). */
+export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): Map<number, OrderConflict> {
+  const out = new Map<number, OrderConflict>();
   const labelIdx = new Map<object, number>();
   layout.labels.forEach((l, i) => labelIdx.set(l, i));
 
@@ -93,7 +108,7 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
         const o = naming[other];
         if (other === row.index || o < 0 || o === own) continue;
         if (sims[o] >= NAMES && sims[o] - sims[own] >= MARGIN) {
-          out.set(row.index, `the numbers placed in row “${row.label}” are printed on the line of “${tokens[lj].raw}”, the label of row “${layout.rows[other].label}”`);
+          out.set(row.index, { kind: 'row', why: `the numbers placed in row “${row.label}” are printed on the line of “${tokens[lj].raw}”, the label of row “${layout.rows[other].label}”` });
         }
       }
     }
@@ -103,8 +118,11 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
   // the column it names (四: across its three groups); headers that name no single column
   // (法人或其他组织 spans five, 结果维持 is printed once per group) are not compared.
   const rank = headerRanks(layout);
+  /** Header token → the column it names, per table it may belong to (总计 heads a column of 三 and of 四). */
+  const headerRankOf = new Map<number, Map<string, number>>();
+  const columnConflict = new Set<string>();
   for (const js of labelsOnLine.values()) {
-    let prev: { rank: number; tok: number } | undefined;
+    const prev = new Map<string, { rank: number; tok: number }>();
     for (const j of js) {
       const sims = similarities(layout, tokens[j].key!);
       let best = 0;
@@ -112,21 +130,99 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
       if (best < NAMES) continue;
       const ties = [...sims.keys()].filter((i) => sims[i] >= best - 1e-6);
       const key = layout.labels[ties[0]].key;
-      const r = rank.get(ties[0]);
-      if (r === undefined || ties.some((i) => layout.labels[i].key !== key || rank.get(i) !== r)) continue;
+      if (ties.some((i) => layout.labels[i].key !== key)) continue;
       // clearly this header and no other label
       let second = 0;
       for (let i = 0; i < sims.length; i++) if (layout.labels[i].key !== key && sims[i] > second) second = sims[i];
       if (best - second < MARGIN) continue;
-      if (prev && r < prev.rank) {
-        for (const t of new Set(ties.map((i) => layout.rows[layout.labels[i].row].table))) {
+      const byTable = new Map<string, Set<number | undefined>>();
+      for (const i of ties) {
+        const t = layout.rows[layout.labels[i].row].table;
+        byTable.set(t, (byTable.get(t) ?? new Set()).add(rank.get(i)));
+      }
+      const ranks = new Map<string, number>();
+      for (const [t, rs] of byTable) {
+        const r = [...rs][0];
+        if (rs.size === 1 && r !== undefined) ranks.set(t, r);
+      }
+      if (!ranks.size) continue;
+      headerRankOf.set(j, ranks);
+      for (const [t, r] of ranks) {
+        const p = prev.get(t);
+        if (p && r < p.rank) {
+          const why = `the column headers of ${t} are printed in another order than the template's (“${tokens[p.tok].raw}” before “${tokens[j].raw}”): numbers placed by position may sit in the wrong columns`;
+          columnConflict.add(t);
           for (const x of rowsOfTable.get(t)!) {
-            if (!out.has(x)) out.set(x, `the column headers of ${t} are printed in another order than the template's (“${tokens[prev.tok].raw}” before “${tokens[j].raw}”): numbers placed by position may sit in the wrong columns`);
+            const c = out.get(x);
+            if (c) c.columns = true;
+            else out.set(x, { kind: 'column', why, columns: true });
           }
         }
+        prev.set(t, { rank: r, tok: j });
       }
-      prev = { rank: r, tok: j };
     }
   }
+
+  // Where each row-conflicted row's own label is printed: one line, named clearly, with exactly
+  // the row's number of value cells.
+  const valuesOnLine = new Map<string, number[]>();
+  tokens.forEach((t, j) => {
+    if ((t.kind !== 'num' && t.kind !== 'empty') || !t.origin || !TRUE_GRIDS.has(t.origin)) return;
+    const line = lineOf(t);
+    if (line) valuesOnLine.set(line, [...(valuesOnLine.get(line) ?? []), j]);
+  });
+  // The line each conflicted row is read on: for a row conflict the one line its own label names
+  // clearly; otherwise the line its numbers were placed from.
+  const claimed = new Map<string, number>();
+  for (const [index, c] of out) {
+    const row = layout.rows[index];
+    let line: string | undefined;
+    if (c.kind === 'row') {
+      const own = naming[index];
+      const lines = new Set<string>();
+      for (const [l, js] of labelsOnLine) {
+        for (const lj of js) {
+          const sims = similarities(layout, tokens[lj].key!);
+          if (sims[own] < NAMES) continue;
+          const clear = rowsOfTable.get(row.table)!.every((o) => o === index || naming[o] < 0 || naming[o] === own || sims[own] - sims[naming[o]] >= MARGIN);
+          if (clear) lines.add(l);
+        }
+      }
+      if (lines.size === 1) line = [...lines][0];
+    } else {
+      const j0 = firstSlot.get(index);
+      line = j0 === undefined ? undefined : lineOf(tokens[j0]);
+    }
+    if (!line) continue;
+    const vals = valuesOnLine.get(line) ?? [];
+    let cells: number[] | undefined;
+    if (!columnConflict.has(row.table)) cells = vals.length === row.fields.length ? vals : undefined;
+    else if (row.table !== 's4') {
+      // by the header above each cell (四's ranks run across its groups: not read so): every cell
+      // of the line under a header that names one of the row's columns, each column exactly once
+      const table = tokens[vals[0] ?? -1]?.pos.table;
+      const colRank = new Map<number, number>();
+      for (const [j, ranks] of headerRankOf) {
+        const t = tokens[j];
+        const r = ranks.get(row.table);
+        if (t.pos.table !== table || t.pos.col === undefined || r === undefined) continue;
+        colRank.set(t.pos.col, colRank.has(t.pos.col) && colRank.get(t.pos.col) !== r ? -1 : r);
+      }
+      const byRank = new Array<number>(row.fields.length).fill(-1);
+      let ok = vals.length > 0;
+      for (const j of vals) {
+        const r = tokens[j].pos.col === undefined ? undefined : colRank.get(tokens[j].pos.col!);
+        if (r === undefined) continue; // a cell under no template column (备注, 合计)
+        if (r < 0 || r >= byRank.length || byRank[r] >= 0) ok = false;
+        else byRank[r] = j;
+      }
+      if (ok && byRank.every((j) => j >= 0)) cells = byRank;
+    }
+    if (!cells) continue;
+    claimed.set(line, claimed.has(line) ? -1 : index);
+    c.byLabel = cells;
+  }
+  // a line two rows claim is neither's
+  if ([...claimed.values()].some((index) => index < 0)) for (const c of out.values()) delete c.byLabel;
   return out;
 }

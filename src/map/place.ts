@@ -350,15 +350,29 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   }
 
   // Rows whose printed labels say they were read out of order: not trusted, whatever the sums say.
-  for (const [index, why] of orderConflicts(layout, tokens, al)) {
+  // A row that can be read by its labels (its own label's line, the headers above its cells) is
+  // read so, as a true grid is read; any other is not trusted.
+  for (const [index, c] of orderConflicts(layout, tokens, al)) {
     const report = rows.find((r) => r.row.index === index);
     if (!report) continue;
+    if (c.byLabel) {
+      report.placement = 'anchored';
+      report.row.fields.forEach((k, x) => {
+        const j = c.byLabel![x];
+        const t = tokens[j];
+        const pf: PlacedField = { field: k, value: null, method: 'blank', placement: 'anchored', token: j, labelSim: 1, label: report.row.label, note: c.kind === 'row' ? 'read on the line of its own label: the rows are printed in another order than the template' : 'read by the header above each cell: the columns are printed in another order than the template' };
+        if (t.kind === 'num') Object.assign(pf, tokenValue(t, k), { method: 'read' as Method });
+        else if (blankIsZero(t)) pf.value = 0;
+        fields.set(k, pf);
+      });
+      continue;
+    }
     report.placement = 'ambiguous';
     report.row.fields.forEach((k, x) => {
       const f = fields.get(k);
       if (!f) return;
       f.placement = 'ambiguous';
-      if (x === 0 || !f.note) f.note = why;
+      if (x === 0 || !f.note) f.note = c.why;
     });
   }
   return { fields, rows, matchedSlots, anchoredRows };

@@ -58,6 +58,8 @@ export interface Normalizer {
  */
 const FOOTNOTE_MARK = /^(.*[0-9０-９])\s*([\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]|[*＊※△▲☆★#＃]{1,3}|[(（]注\s*[0-9０-９]{0,2}[)）]|注\s*[0-9０-９]{0,2})$/;
 
+const MARK_DIGITS = /[\u00b9\u00b2\u00b3\u2070\u2074-\u2079\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]/;
+
 function cellToken(raw: string, pos: Position, norm: Normalizer, origin?: TableOrigin): Token | null {
   let text = norm(raw);
   if (text.length > MAX_LABEL_CHARS) return null;
@@ -70,12 +72,14 @@ function cellToken(raw: string, pos: Position, norm: Normalizer, origin?: TableO
     // the figure without its mark, if that is a number (else the cell is read as before)
     const bare = norm(fm[1]);
     const w = parseCellValue(bare, opts);
-    if (w?.kind === 'num') {
+    if (w?.kind === 'num' && !MARK_DIGITS.test(fm[1])) {
       v = w;
       text = bare;
       mark = fm[2];
     }
   }
+  // A circled or superscript digit anywhere else (①12, 1²3) is no digit of the figure: never let NFKC make it one.
+  if (!mark && v?.kind === 'num' && MARK_DIGITS.test(raw)) v = null;
   if (v?.kind === 'num') {
     const t: Token = { kind: 'num', text, raw, pos, value: v.value };
     if (v.unit) t.unit = v.unit;

@@ -82,10 +82,6 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
     if (t?.note && !confirmed) {
       confidence = Math.min(confidence, 0.85);
       flags.push({ code: 'low_confidence', field: p.field, message: `${p.field} = ${p.value} read from ${JSON.stringify(t.raw.trim())}: ${t.note}` });
-    } else if (t?.mark && !(passed?.length && !failed?.length)) {
-      // 12① read as 12: sure where an identity confirms it, else (section 二, a failing row) a reviewer looks
-      confidence = Math.min(confidence, 0.85);
-      flags.push({ code: 'low_confidence', field: p.field, message: `${p.field} = ${p.value} read from ${JSON.stringify(t.raw.trim())}: the footnote mark ${t.mark} after it left out, and no identity confirms the figure` });
     }
   } else if (p.method === 'inferred') {
     confidence = 0.6;
