@@ -52,8 +52,8 @@ function headerRanks(layout: Layout): Map<number, number> {
 
 export interface OrderConflict {
   why: string;
-  /** 'row': another row's label on the line; 'column': headers out of order (the whole table). */
-  kind: 'row' | 'column';
+  /** 'row': another row's label on the line; 'column': headers out of order (the whole table); 'missing': the row took nothing. */
+  kind: 'row' | 'column' | 'missing';
   /** The table's column headers are out of order too. */
   columns?: boolean;
   /**
@@ -171,13 +171,20 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
     const line = lineOf(t);
     if (line) valuesOnLine.set(line, [...(valuesOnLine.get(line) ?? []), j]);
   });
-  // The line each conflicted row is read on: for a row conflict the one line its own label names
-  // clearly; otherwise the line its numbers were placed from.
+  // 3. A row that took no cell at all, whose label is printed elsewhere (a table printed before the
+  // one the template puts first): read where its label is, if those cells are nobody's.
+  for (const row of layout.rows) {
+    if (out.has(row.index) || naming[row.index] < 0 || firstSlot.has(row.index)) continue;
+    out.set(row.index, { kind: 'missing', why: `row “${row.label}” took no cell in the template's order` });
+  }
+
+  // The line each conflicted row is read on: for a row conflict (or a row that took nothing) the
+  // one line its own label names clearly; otherwise the line its numbers were placed from.
   const claimed = new Map<string, number>();
   for (const [index, c] of out) {
     const row = layout.rows[index];
     let line: string | undefined;
-    if (c.kind === 'row') {
+    if (c.kind === 'row' || c.kind === 'missing') {
       const own = naming[index];
       const lines = new Set<string>();
       for (const [l, js] of labelsOnLine) {
@@ -219,10 +226,13 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
       if (ok && byRank.every((j) => j >= 0)) cells = byRank;
     }
     if (!cells) continue;
+    if (c.kind === 'missing' && cells.some((j) => al.tokenItem[j] >= 0)) continue;
     claimed.set(line, claimed.has(line) ? -1 : index);
     c.byLabel = cells;
   }
   // a line two rows claim is neither's
   if ([...claimed.values()].some((index) => index < 0)) for (const c of out.values()) delete c.byLabel;
+  // a row that took nothing and cannot be read by its label is no conflict: it is missing, as before
+  for (const [index, c] of out) if (c.kind === 'missing' && !c.byLabel) out.delete(index);
   return out;
 }

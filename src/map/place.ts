@@ -128,6 +128,12 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   /** Fields read as 0 from a blank grid cell. */
   const blankZeros = new Set<string>();
 
+  // Rows printed out of order (see order.ts). The cells of a row the template's order skipped,
+  // found on the line of its label, are that row's: no stray number for the rows around them.
+  const conflicts = orderConflicts(layout, tokens, al);
+  const readElsewhere = new Set<number>();
+  for (const c of conflicts.values()) if (c.kind === 'missing') for (const j of c.byLabel ?? []) readElsewhere.add(j);
+
   type Pending = { row: LayoutRow; slots: number[]; nums: number[]; labelSim: number; label?: string };
   const pending: Pending[] = [];
 
@@ -156,7 +162,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     let numInLabel = false;
     for (let j = lo + 1; j < hi; j++) {
       const t = tokens[j];
-      if (t.kind !== 'num') continue;
+      if (t.kind !== 'num' || readElsewhere.has(j)) continue;
       nums.push(j);
       const taker = al.tokenItem[j];
       if (taker < 0) stray = true;
@@ -352,7 +358,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   // Rows whose printed labels say they were read out of order: not trusted, whatever the sums say.
   // A row that can be read by its labels (its own label's line, the headers above its cells) is
   // read so, as a true grid is read; any other is not trusted.
-  for (const [index, c] of orderConflicts(layout, tokens, al)) {
+  for (const [index, c] of conflicts) {
     const report = rows.find((r) => r.row.index === index);
     if (!report) continue;
     if (c.byLabel) {
@@ -360,7 +366,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       report.row.fields.forEach((k, x) => {
         const j = c.byLabel![x];
         const t = tokens[j];
-        const pf: PlacedField = { field: k, value: null, method: 'blank', placement: 'anchored', token: j, labelSim: 1, label: report.row.label, note: c.kind === 'row' ? 'read on the line of its own label: the rows are printed in another order than the template' : 'read by the header above each cell: the columns are printed in another order than the template' };
+        const pf: PlacedField = { field: k, value: null, method: 'blank', placement: 'anchored', token: j, labelSim: 1, label: report.row.label, note: c.kind === 'column' ? 'read by the header above each cell: the columns are printed in another order than the template' : 'read on the line of its own label: the rows are printed in another order than the template' };
         if (t.kind === 'num') Object.assign(pf, tokenValue(t, k), { method: 'read' as Method });
         else if (blankIsZero(t)) pf.value = 0;
         fields.set(k, pf);
