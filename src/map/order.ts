@@ -178,6 +178,31 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
     out.set(row.index, { kind: 'missing', why: `row “${row.label}” took no cell in the template's order` });
   }
 
+  /**
+   * The cells of `vals` (one printed line) in the row's column order by the header above each:
+   * every cell under a header that names one of the row's columns, each column exactly once
+   * (四's ranks run across its groups: not read so).
+   */
+  const cellsByHeader = (row: Layout['rows'][number], vals: number[]): number[] | undefined => {
+    const table = tokens[vals[0] ?? -1]?.pos.table;
+    if (table === undefined) return undefined;
+    const colRank = new Map<number, number>();
+    for (const [j, ranks] of headerRankOf) {
+      const t = tokens[j];
+      const r = ranks.get(row.table);
+      if (t.pos.table !== table || t.pos.col === undefined || r === undefined) continue;
+      colRank.set(t.pos.col, colRank.has(t.pos.col) && colRank.get(t.pos.col) !== r ? -1 : r);
+    }
+    const byRank = new Array<number>(row.fields.length).fill(-1);
+    for (const j of vals) {
+      const r = tokens[j].pos.col === undefined ? undefined : colRank.get(tokens[j].pos.col!);
+      if (r === undefined) continue; // a cell under no template column (备注, 合计)
+      if (r < 0 || r >= byRank.length || byRank[r] >= 0) return undefined;
+      byRank[r] = j;
+    }
+    return byRank.every((j) => j >= 0) ? byRank : undefined;
+  };
+
   // The line each conflicted row is read on: for a row conflict (or a row that took nothing) the
   // one line its own label names clearly; otherwise the line its numbers were placed from.
   const claimed = new Map<string, number>();
@@ -202,29 +227,11 @@ export function orderConflicts(layout: Layout, tokens: Token[], al: Alignment): 
     }
     if (!line) continue;
     const vals = valuesOnLine.get(line) ?? [];
-    let cells: number[] | undefined;
-    if (!columnConflict.has(row.table)) cells = vals.length === row.fields.length ? vals : undefined;
-    else if (row.table !== 's4') {
-      // by the header above each cell (四's ranks run across its groups: not read so): every cell
-      // of the line under a header that names one of the row's columns, each column exactly once
-      const table = tokens[vals[0] ?? -1]?.pos.table;
-      const colRank = new Map<number, number>();
-      for (const [j, ranks] of headerRankOf) {
-        const t = tokens[j];
-        const r = ranks.get(row.table);
-        if (t.pos.table !== table || t.pos.col === undefined || r === undefined) continue;
-        colRank.set(t.pos.col, colRank.has(t.pos.col) && colRank.get(t.pos.col) !== r ? -1 : r);
-      }
-      const byRank = new Array<number>(row.fields.length).fill(-1);
-      let ok = vals.length > 0;
-      for (const j of vals) {
-        const r = tokens[j].pos.col === undefined ? undefined : colRank.get(tokens[j].pos.col!);
-        if (r === undefined) continue; // a cell under no template column (备注, 合计)
-        if (r < 0 || r >= byRank.length || byRank[r] >= 0) ok = false;
-        else byRank[r] = j;
-      }
-      if (ok && byRank.every((j) => j >= 0)) cells = byRank;
-    }
+    // By the header above each cell where the headers name the row's columns (extra columns such
+    // as 备注 or 合计 fall out), else the line's cells in order if they are exactly the row's;
+    // with the headers out of order, only by the headers.
+    const byHeader = row.table === 's4' ? undefined : cellsByHeader(row, vals);
+    const cells = byHeader ?? (!columnConflict.has(row.table) && vals.length === row.fields.length ? vals : undefined);
     if (!cells) continue;
     if (c.kind === 'missing' && cells.some((j) => al.tokenItem[j] >= 0)) continue;
     claimed.set(line, claimed.has(line) ? -1 : index);

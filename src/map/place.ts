@@ -191,7 +191,14 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       if (pos.table !== undefined && pos.row !== undefined) lines.add(`${pos.table}:${pos.row}`);
     }
     const oneLine = lines.size <= 1;
-    if (allTaken && !stray && !numInLabel && oneLine && (!emptyTaken || trustedGrid)) {
+    // A blank cell of a true grid left out between the row's own cells shifts the numbers after
+    // it by a column (a cheap skip the aligner may take to give an extra number, 合计, a slot).
+    let skippedBlank = false;
+    const taken = slots.map((i) => al.itemToken[i]).filter((j) => j >= 0);
+    for (let j = Math.min(...taken) + 1; j < Math.max(...taken); j++) {
+      if (tokens[j].kind === 'empty' && al.tokenItem[j] < 0 && isTrueGridCell(tokens[j])) skippedBlank = true;
+    }
+    if (allTaken && !stray && !numInLabel && oneLine && !skippedBlank && (!emptyTaken || trustedGrid)) {
       let placement: Placement = anchored ? 'anchored' : 'ordered';
       if (!anchored) {
         // Bounded: the nearest anchors on both sides enclose an exact run (every slot taken, no stray number).
