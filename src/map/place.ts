@@ -191,12 +191,28 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       if (pos.table !== undefined && pos.row !== undefined) lines.add(`${pos.table}:${pos.row}`);
     }
     const oneLine = lines.size <= 1;
-    // A blank cell of a true grid left out between the row's own cells shifts the numbers after
-    // it by a column (a cheap skip the aligner may take to give an extra number, 合计, a slot).
+    // A blank cell of a true grid left out between value cells of the row's line shifts the
+    // numbers after it by a column (a cheap skip the aligner may take to give an extra number,
+    // 合计, a slot). A blank before the line's first value cell (a lost label) is no such skip.
     let skippedBlank = false;
     const taken = slots.map((i) => al.itemToken[i]).filter((j) => j >= 0);
-    for (let j = Math.min(...taken) + 1; j < Math.max(...taken); j++) {
-      if (tokens[j].kind === 'empty' && al.tokenItem[j] < 0 && isTrueGridCell(tokens[j])) skippedBlank = true;
+    if (taken.length) {
+      const end = Math.max(...taken);
+      const line = (t: Token) => `${t.pos.table}:${t.pos.row}`;
+      let valueBefore = false;
+      for (let j = Math.max(0, lo + 1); j < end && !skippedBlank; j++) {
+        const t = tokens[j];
+        if (line(t) !== line(tokens[end]) || t.pos.table === undefined) continue;
+        if (al.tokenItem[j] >= 0 && items[al.tokenItem[j]].kind === 'value') valueBefore = true;
+        else if (valueBefore && t.kind === 'empty' && al.tokenItem[j] < 0 && isTrueGridCell(t)) skippedBlank = true;
+      }
+      // the value cell just before the stretch (the previous row's, on the same line) counts too
+      if (!skippedBlank && lo >= 0 && line(tokens[lo]) === line(tokens[end])) {
+        for (let j = lo + 1; j < end; j++) {
+          const t = tokens[j];
+          if (line(t) === line(tokens[end]) && t.kind === 'empty' && al.tokenItem[j] < 0 && isTrueGridCell(t)) skippedBlank = true;
+        }
+      }
     }
     if (allTaken && !stray && !numInLabel && oneLine && !skippedBlank && (!emptyTaken || trustedGrid)) {
       let placement: Placement = anchored ? 'anchored' : 'ordered';

@@ -346,7 +346,7 @@ function pick<T extends object>(o: T, keys: string[]): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k))) as Partial<T>;
 }
 
-type Format = 'html' | 'html-word' | 'docx';
+export type Format = 'html' | 'html-word' | 'docx';
 
 /** `force` pins style draws (for isolating one damage while investigating). */
 export function makeOutside(seed: number, i: number, force: Partial<Style & CellStyle & { format: Format; layout: Template; scale: Scale; zero: number; reorder: boolean }> = {}): ClassDoc {
