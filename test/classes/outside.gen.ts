@@ -473,4 +473,10 @@ export const outside: ClassGenerator = {
   klass: '13.0',
   title: 'an outside corpus built apart from the fixture renderers, damage classes combined',
   make: (seed, n) => Array.from({ length: n }, (_, i) => makeOutside(seed, i)),
+  // Reason: two damages are flagged, not read, by design today: an extra 诉讼合计 column in the
+  // official 四 layout (the row is re-placed against the identities: right, but row_realigned;
+  // with blanks often ambiguous), and a 第二十条 table printed out of order whose blank cells the
+  // aligner gave to a neighbouring row (not_found, ambiguous). Both are flagged, never ok; what
+  // this class asserts in full is that no document is wrong but ok.
+  targets: { fieldAccuracy: 0.95, nonZeroAccuracy: 0.95, flagRateOnCorrect: 0.4 },
 };
