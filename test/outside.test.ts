@@ -7,10 +7,12 @@
  *   they are read by their labels (src/map/order.ts), or flagged where that is not possible.
  * - Footnote marks after a figure (`12①`, `12*`, `<sup>1</sup>`, a Word superscript run) were
  *   folded into it by NFKC (121).
+ * - An amount column whose header states 元 (采购总金额（元）): its cells were read as 万元.
  * - An extra 合计 column with blank cells: the aligner skipped a blank to give the extra number a
  *   slot, and the shifted row could still add up.
  */
 import { makeOutside } from './classes/outside.gen';
+import { makeDoc } from './fixtures/docs';
 import { evaluateClassDoc } from './classes/harness';
 import { extractBytes } from '../src/pipeline/extract';
 import { tokenize } from '../src/recover/tokens';
@@ -18,7 +20,7 @@ import type { DocumentModel } from '../src/model/document';
 
 const PLAIN = {
   remarks: false, unitRow: false, notesRow: false, s2Single: false, s3Flat: false, s3Split: false, s4Transposed: false, s4Sum: false,
-  reorder: false, s3ColSwap: false, s3RowSwap: false, s4Swap: false, dupS3: false, s3OneHeader: false,
+  reorder: false, s3ColSwap: false, s3RowSwap: false, s4Swap: false, dupS3: false, s3OneHeader: false, yuanHeader: false,
   blank: 'none' as const, sep: 0, full: 0, mark: 0, sup: 0,
 };
 
@@ -66,6 +68,29 @@ describe('printed out of the template order: read by the labels, never by positi
   test('an extra 诉讼合计 column with blank cells is never ok with a shifted row', async () => {
     // (seeds where the shifted row adds up by chance: before the fix these came out ok)
     for (const r of await run({ s4Sum: true, zero: 0.5, blank: 'all', scale: 'township' }, [4, 12, 32, 33, 61, 65])) expect(r.wrongOk).toBe(false);
+  });
+});
+
+describe('an amount column whose header states 元', () => {
+  // 采购总金额（元） / 本年收费金额（单位：元） with the cells in 元 were read as 万元 (×10000), ok
+  test('cells without a unit are in the header’s unit, converted to 万元 with the factor in the evidence', async () => {
+    for (const layout of ['2019', '2021'] as const) {
+      for (const r of await run({ yuanHeader: true, layout }, [11, 12, 13, 14])) {
+        expect({ id: r.id, wrong: r.wrong }).toEqual({ id: r.id, wrong: [] });
+        const key = layout === '2019' ? 's2.procurement.amount' : 's2.fees.amount';
+        if (r.ex.fields[key]) expect(r.ex.cells[key].evidence).toMatchObject({ unit: '元', factor: 1e-4 });
+      }
+    }
+  });
+
+  test('in a text dump a header that reads 元 may be the official 万元 with a character lost: kept, flagged', async () => {
+    const d = makeDoc({ layout: 'clean-tabs', template: '2021', seed: 5, scale: 'city' });
+    const text = d.bytes.toString('utf8');
+    expect(text).toContain('本年收费金额（单位：万元）');
+    const ex = await extractBytes(Buffer.from(text.replace('本年收费金额（单位：万元）', '本年收费金额（单位：元）'), 'utf8'), { path: d.name });
+    expect(ex.fields['s2.fees.amount']).toBe(d.expected.fields['s2.fees.amount']);
+    expect(ex.status).not.toBe('ok');
+    expect(ex.flags.some((f) => f.code === 'low_confidence' && f.field === 's2.fees.amount')).toBe(true);
   });
 });
 

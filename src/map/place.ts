@@ -10,6 +10,7 @@ import type { Layout, LayoutRow } from '../grid/layout';
 import { identitiesByKey, identities, type Identity } from '../grid/identities';
 import { TRUE_GRIDS, type Token } from '../recover/tokens';
 import { unitFactor } from '../normalize/number';
+import { gridFields } from '../grid';
 import type { Alignment } from './align';
 import { evaluate, propagate, type Values } from './solve';
 import { orderConflicts } from './order';
@@ -31,6 +32,8 @@ export interface PlacedField {
   unit?: string;
   factor?: number;
   note?: string;
+  /** Why the value, though read, is not sure (a reviewer looks). */
+  doubt?: string;
 }
 
 export interface RowReport {
@@ -82,18 +85,58 @@ function isTrueGridCell(t: Token): boolean {
   return t.origin !== undefined && TRUE_GRIDS.has(t.origin);
 }
 
-function tokenValue(t: Token, field: string): { value: number; unit?: string; factor?: number } {
+/**
+ * A cell's value in its column's unit. `headerUnit`: the money unit its column's header states
+ * (采购总金额（元）), which holds for cells that print none themselves.
+ */
+function tokenValue(t: Token, field: string, headerUnit?: string): { value: number; unit?: string; factor?: number } {
   const col = COLUMN_UNITS[field];
-  if (t.unit && col) {
-    const f = unitFactor(t.unit, col);
-    if (f !== null && f !== 1) return { value: Number((t.value! * f).toPrecision(12)), unit: t.unit, factor: f };
+  const unit = t.unit ?? (col ? headerUnit : undefined);
+  if (unit && col) {
+    const f = unitFactor(unit, col);
+    if (f !== null && f !== 1) return { value: Number((t.value! * f).toPrecision(12)), unit, factor: f };
   }
-  return t.unit ? { value: t.value!, unit: t.unit } : { value: t.value! };
+  return unit ? { value: t.value!, unit } : { value: t.value! };
+}
+
+/** `a` is `b` with characters left out. */
+function isSubsequence(a: string, b: string): boolean {
+  let i = 0;
+  for (const ch of b) if (i < a.length && a[i] === ch) i++;
+  return i === a.length;
+}
+
+/** The one money unit a header names (`采购总金额（元）`, `（单位：万元）`), if exactly one. */
+function headerMoneyUnit(text: string): string | undefined {
+  const units = new Set(text.match(/亿元|万元|千元|元/g) ?? []);
+  return units.size === 1 ? [...units][0] : undefined;
 }
 
 export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   const items = layout.items;
   const n = items.length;
+  // Amount columns whose printed header states their unit: cells without a unit are in it.
+  const headerUnits = new Map<string, string>();
+  const headerDoubt = new Map<string, string>();
+  for (const row of layout.rows) {
+    for (const field of row.fields) {
+      if (!(field in COLUMN_UNITS)) continue;
+      const col = gridFields(layout.template).find((f) => f.key === field)?.col;
+      items.forEach((it, i) => {
+        if (it.kind !== 'label' || it.role !== 'header' || it.text !== col || layout.rows[it.row].table !== row.table) return;
+        const j = al.itemToken[i];
+        const unit = j >= 0 && tokens[j].kind === 'label' ? headerMoneyUnit(tokens[j].text) : undefined;
+        if (!unit || unit === headerMoneyUnit(it.text)) return;
+        // 本年收费金额（单位：元） may be the official （单位：万元） with a character lost (a PDF
+        // font without a usable map; HTML and Word text loses none): not converted on that
+        // evidence, but never trusted either
+        const lossless = tokens[j].origin === 'html' || tokens[j].origin === 'docx' || tokens[j].origin === 'doc';
+        if (!lossless && isSubsequence(tokens[j].key ?? '', it.key)) headerDoubt.set(field, `the column header reads “${tokens[j].raw}”: 元, or the official 万元 with a character lost`);
+        else headerUnits.set(field, unit);
+      });
+    }
+  }
+  const valueOf = (t: Token, field: string) => tokenValue(t, field, headerUnits.get(field));
   const ids = identities(layout.template);
   const byKey = identitiesByKey(layout.template);
 
@@ -235,7 +278,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
         const t = tokens[j];
         const pf: PlacedField = { field: it.field, value: null, method: 'blank', placement, token: j, labelSim, label };
         if (t.kind === 'num') {
-          Object.assign(pf, tokenValue(t, it.field), { method: 'read' as Method });
+          Object.assign(pf, valueOf(t, it.field), { method: 'read' as Method });
           if (t.note) pf.note = t.note;
           if (t.mark) pf.note = `${pf.note ? `${pf.note}; ` : ''}footnote mark ${t.mark} after the figure left out`;
         } else if (blankIsZero(t)) {
@@ -300,7 +343,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
           keys.forEach((key) => trial.set(key, null));
           at.forEach((slot, x) => {
             const t = numVals[pick[x]];
-            trial.set(keys[slot], tokenValue(t, keys[slot]).value);
+            trial.set(keys[slot], valueOf(t, keys[slot]).value);
             src[slot] = p.nums[pick[x]];
           });
           const filled = propagate(touching, trial, (key) => keySet.has(key));
@@ -335,7 +378,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
         label: p.label,
       };
       if (j >= 0) {
-        Object.assign(pf, tokenValue(tokens[j], key), { method: 'read' as Method });
+        Object.assign(pf, valueOf(tokens[j], key), { method: 'read' as Method });
       } else if (chosen && chosen.vector[x] !== null) {
         pf.value = chosen.vector[x];
         pf.method = 'inferred';
@@ -390,7 +433,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
         const j = c.byLabel![x];
         const t = tokens[j];
         const pf: PlacedField = { field: k, value: null, method: 'blank', placement: 'anchored', token: j, labelSim: 1, label: report.row.label, note: c.kind === 'column' ? 'read by the header above each cell: the columns are printed in another order than the template' : 'read on the line of its own label: the rows are printed in another order than the template' };
-        if (t.kind === 'num') Object.assign(pf, tokenValue(t, k), { method: 'read' as Method });
+        if (t.kind === 'num') Object.assign(pf, valueOf(t, k), { method: 'read' as Method });
         else if (blankIsZero(t)) pf.value = 0;
         fields.set(k, pf);
       });
@@ -403,6 +446,10 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       f.placement = 'ambiguous';
       if (x === 0 || !f.note) f.note = c.why;
     });
+  }
+  for (const [field, why] of headerDoubt) {
+    const f = fields.get(field);
+    if (f && f.method === 'read') f.doubt = why;
   }
   return { fields, rows, matchedSlots, anchoredRows };
 }

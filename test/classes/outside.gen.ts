@@ -118,6 +118,8 @@ interface Style {
   dupS3: boolean;
   /** s3 with one header row (no 申请人情况 / 法人或其他组织 spanning rows). */
   s3OneHeader: boolean;
+  /** The amount column's header states 元 (采购总金额（元）), its cells in 元. */
+  yuanHeader: boolean;
 }
 
 const REMARKS = ['', '', '—', '按规定公开', '无'];
@@ -127,6 +129,9 @@ const NOTES = (y: number) => [
   `说明：以上数据截至${y}年12月31日。`,
 ];
 
+/** An amount column's header that states 元 (its cells then in 元). */
+const yuanHeader = (c: string) => (c.includes('万元') ? c.replace('万元', '元') : `${c}（元）`);
+
 function s2Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
   const spec = templateSpec(t);
   const width = 1 + Math.max(...spec.s2.map((x) => x.cols.length)) + (st.remarks ? 1 : 0);
@@ -135,7 +140,7 @@ function s2Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
     const lastSpan = (i: number) => (i === tab.cols.length - 1 && extra > 0 ? extra + 1 : undefined);
     return [
       [txt(tab.label, width, undefined, true)],
-      [txt('信息内容', undefined, undefined, true), ...tab.cols.map((c, i) => txt(c, lastSpan(i), undefined, true)), ...(st.remarks ? [txt('备注', undefined, undefined, true)] : [])],
+      [txt('信息内容', undefined, undefined, true), ...tab.cols.map((c, i) => txt(st.yuanHeader && tab.rows[0].keys[i].endsWith('.amount') ? yuanHeader(c) : c, lastSpan(i), undefined, true)), ...(st.remarks ? [txt('备注', undefined, undefined, true)] : [])],
       ...tab.rows.map((r): Row => [txt(r.label), ...r.keys.map((k, i) => ({ ...val(k), cs: lastSpan(i) })), ...(st.remarks ? [txt(rng.pick(REMARKS))] : [])]),
     ];
   };
@@ -374,7 +379,8 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
     s4Swap: rng.chance(0.1),
     dupS3: rng.chance(0.08),
     s3OneHeader: rng.chance(0.25),
-    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder', 's3ColSwap', 's3RowSwap', 's4Swap', 'dupS3', 's3OneHeader']),
+    yuanHeader: rng.chance(0.1),
+    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder', 's3ColSwap', 's3RowSwap', 's4Swap', 'dupS3', 's3OneHeader', 'yuanHeader']),
   };
   const cs: CellStyle = {
     blank: zero === 0 ? 'none' : rng.pick(['none', 'all', 'all', 'some'] as const),
@@ -395,7 +401,7 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
   if (cs.full) variant.push('fullwidth');
 
   const suits = templateSpec(layout).s4.filter((g) => g.id !== 'review').reduce((a, g) => a + grid[g.keys[4]], 0);
-  const valueOf = (c: Cell) => (c.key === '#suits' ? suits : (c.alt ?? grid)[c.key!]);
+  const valueOf = (c: Cell) => (c.key === '#suits' ? suits : st.yuanHeader && c.key!.endsWith('.amount') ? Math.round(grid[c.key!] * 10000) : (c.alt ?? grid)[c.key!]);
   const htmlCell = (c: Cell): string => {
     if (c.key === undefined) return word ? esc(c.text) || '&nbsp;' : esc(c.text);
     const p = printValue(vr, cs, c.key, valueOf(c), true);
