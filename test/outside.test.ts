@@ -7,7 +7,8 @@
  *   they are read by their labels (src/map/order.ts), or flagged where that is not possible.
  * - Footnote marks after a figure (`12①`, `12*`, `<sup>1</sup>`, a Word superscript run) were
  *   folded into it by NFKC (121).
- * - An amount column whose header states 元 (采购总金额（元）): its cells were read as 万元.
+ * - An amount column whose header states 元 (采购总金额（元）), or a unit row 金额单位：元: its cells
+ *   were read as 万元.
  * - An extra 合计 column with blank cells: the aligner skipped a blank to give the extra number a
  *   slot, and the shifted row could still add up.
  */
@@ -20,7 +21,7 @@ import type { DocumentModel } from '../src/model/document';
 
 const PLAIN = {
   remarks: false, unitRow: false, notesRow: false, s2Single: false, s3Flat: false, s3Split: false, s4Transposed: false, s4Sum: false,
-  reorder: false, s3ColSwap: false, s3RowSwap: false, s4Swap: false, dupS3: false, s3OneHeader: false, yuanHeader: false,
+  reorder: false, s3ColSwap: false, s3RowSwap: false, s4Swap: false, dupS3: false, s3OneHeader: false, yuanHeader: false, yuanRow: false,
   blank: 'none' as const, sep: 0, full: 0, mark: 0, sup: 0,
 };
 
@@ -80,6 +81,17 @@ describe('an amount column whose header states 元', () => {
         const key = layout === '2019' ? 's2.procurement.amount' : 's2.fees.amount';
         if (r.ex.fields[key]) expect(r.ex.cells[key].evidence).toMatchObject({ unit: '元', factor: 1e-4 });
       }
+    }
+  });
+
+  test('a unit row (金额单位：元) holds for the amount cells after it; contradicting the official 万元 header it is flagged', async () => {
+    for (const r of await run({ yuanRow: true, layout: '2019' }, [11, 12, 13, 14])) {
+      expect({ id: r.id, wrong: r.wrong }).toEqual({ id: r.id, wrong: [] });
+      expect(r.status).toBe('ok');
+    }
+    for (const r of await run({ yuanRow: true, layout: '2021' }, [11, 12, 13, 14])) {
+      if (r.ex.fields['s2.fees.amount']) expect(r.status).not.toBe('ok');
+      expect(r.wrongOk).toBe(false);
     }
   });
 

@@ -14,6 +14,7 @@ import { gridFields } from '../grid';
 import type { Alignment } from './align';
 import { evaluate, propagate, type Values } from './solve';
 import { orderConflicts } from './order';
+import { similarities } from './similarity';
 
 export type Placement = 'anchored' | 'bounded' | 'ordered' | 'realigned' | 'ambiguous';
 export type Method = 'read' | 'inferred' | 'blank' | 'missing';
@@ -136,7 +137,31 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       });
     }
   }
-  const valueOf = (t: Token, field: string) => tokenValue(t, field, headerUnits.get(field));
+  // A unit statement printed in a table (金额单位：元, 单位：件、元) holds for the amount cells after
+  // it, up to the next section, unless their column's header states its own. Only where the text
+  // loses no characters (HTML, Word): in a PDF or text dump 单位：元 may be 单位：万元.
+  // Two different money units stated in one section (金额单位：元 above the official （单位：万元）)
+  // contradict each other: the closer one is used, and the value is not trusted.
+  const unitStated = new Map<Token, string>();
+  const unitContradicted = new Set<Token>();
+  {
+    let cur: string | undefined;
+    const stated = new Set<string>();
+    const sections = layout.labels.map((l, i) => (l.role === 'section' ? i : -1)).filter((i) => i >= 0);
+    for (const t of tokens) {
+      if (t.kind === 'label') {
+        if (sections.some((i) => similarities(layout, t.key!)[i] >= 0.85)) (cur = undefined), stated.clear();
+        else if ((t.origin === 'html' || t.origin === 'docx' || t.origin === 'doc') && /单位/.test(t.text)) {
+          const u = headerMoneyUnit(t.text);
+          if (u) (cur = u), stated.add(u);
+        }
+      } else if (t.kind === 'num' && cur) {
+        unitStated.set(t, cur);
+        if (stated.size > 1) unitContradicted.add(t);
+      }
+    }
+  }
+  const valueOf = (t: Token, field: string) => tokenValue(t, field, headerUnits.get(field) ?? unitStated.get(t));
   const ids = identities(layout.template);
   const byKey = identitiesByKey(layout.template);
 
@@ -450,6 +475,10 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   for (const [field, why] of headerDoubt) {
     const f = fields.get(field);
     if (f && f.method === 'read') f.doubt = why;
+  }
+  for (const field of Object.keys(COLUMN_UNITS)) {
+    const f = fields.get(field);
+    if (f && f.method === 'read' && f.value !== 0 && f.token >= 0 && unitContradicted.has(tokens[f.token])) f.doubt = 'the section states two money units (元 and 万元): which one this cell is in is not certain';
   }
   return { fields, rows, matchedSlots, anchoredRows };
 }

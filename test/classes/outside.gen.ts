@@ -120,6 +120,8 @@ interface Style {
   s3OneHeader: boolean;
   /** The amount column's header states 元 (采购总金额（元）), its cells in 元. */
   yuanHeader: boolean;
+  /** A unit row of the s2 table states 元 (金额单位：元), the amount cells in 元. */
+  yuanRow: boolean;
 }
 
 const REMARKS = ['', '', '—', '按规定公开', '无'];
@@ -146,7 +148,8 @@ function s2Tables(rng: Rng, t: Template, st: Style, year: number): Table[] {
   };
   // the official order mostly; sometimes the (五)(六)(八)(九) items come first
   const tabs = st.reorder ? [...spec.s2.slice(1), spec.s2[0]] : spec.s2;
-  const unit = st.unitRow ? [[txt(rng.pick(['单位：件', '单位：件、万元', '（单位：件）']), width)]] : [];
+  // a unit row; with yuanRow it states 元, and the amount cells are in 元
+  const unit = st.yuanRow ? [[txt(rng.pick(['金额单位：元', '单位：件、元', '（单位：件，金额：元）']), width)]] : st.unitRow ? [[txt(rng.pick(['单位：件', '单位：件、万元', '（单位：件）']), width)]] : [];
   const note = st.notesRow ? [[txt(rng.pick(NOTES(year)), width)]] : [];
   if (st.s2Single) return [{ rows: [...unit, ...tabs.flatMap(block), ...note] }];
   return tabs.map((tab, i) => ({ rows: [...(i === 0 ? unit : []), ...block(tab), ...(i === tabs.length - 1 ? note : [])] }));
@@ -380,7 +383,8 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
     dupS3: rng.chance(0.08),
     s3OneHeader: rng.chance(0.25),
     yuanHeader: rng.chance(0.1),
-    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder', 's3ColSwap', 's3RowSwap', 's4Swap', 'dupS3', 's3OneHeader', 'yuanHeader']),
+    yuanRow: rng.chance(0.06),
+    ...pick(force, ['remarks', 'unitRow', 'notesRow', 's2Single', 's3Flat', 's3Split', 's4Transposed', 's4Sum', 'reorder', 's3ColSwap', 's3RowSwap', 's4Swap', 'dupS3', 's3OneHeader', 'yuanHeader', 'yuanRow']),
   };
   const cs: CellStyle = {
     blank: zero === 0 ? 'none' : rng.pick(['none', 'all', 'all', 'some'] as const),
@@ -401,7 +405,7 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
   if (cs.full) variant.push('fullwidth');
 
   const suits = templateSpec(layout).s4.filter((g) => g.id !== 'review').reduce((a, g) => a + grid[g.keys[4]], 0);
-  const valueOf = (c: Cell) => (c.key === '#suits' ? suits : st.yuanHeader && c.key!.endsWith('.amount') ? Math.round(grid[c.key!] * 10000) : (c.alt ?? grid)[c.key!]);
+  const valueOf = (c: Cell) => (c.key === '#suits' ? suits : (st.yuanHeader || st.yuanRow) && c.key!.endsWith('.amount') ? Math.round(grid[c.key!] * 10000) : (c.alt ?? grid)[c.key!]);
   const htmlCell = (c: Cell): string => {
     if (c.key === undefined) return word ? esc(c.text) || '&nbsp;' : esc(c.text);
     const p = printValue(vr, cs, c.key, valueOf(c), true);
@@ -470,7 +474,8 @@ export function makeOutside(seed: number, i: number, force: Partial<Style & Cell
   return {
     bytes,
     name: `${id}.${ext}`,
-    expected: { id, layout: 'html', variant: variant.join('/'), template: layout, year, agency: agency.name, scale, fields, mustFlag: st.dupS3 },
+    // (a 2021 unit row stating 元 above the official header 本年收费金额（单位：万元） contradicts it)
+    expected: { id, layout: 'html', variant: variant.join('/'), template: layout, year, agency: agency.name, scale, fields, mustFlag: st.dupS3 || (st.yuanRow && !st.yuanHeader && layout === '2021' && grid['s2.fees.amount'] !== 0) },
   };
 }
 
