@@ -8,9 +8,13 @@
  *   table (and not this one);
  * - the column headers on one printed line name the template's columns out of their order.
  *
- * Such rows are not trusted (ambiguous, so flagged), whatever the identities say. Only printed
- * lines count (a table row of a true grid or a tab row): a cell-per-line dump has no line to
- * compare, and is left to the identities as before.
+ * - a row took no cell in the template's order, and its label is printed on a line elsewhere (a
+ *   第二十条 table printed after the others).
+ *
+ * Such a row is read by its labels where a true grid allows (the line its own label names, the
+ * header above each cell); otherwise it is not trusted (ambiguous, so flagged), whatever the
+ * identities say. Only printed lines count (a table row of a true grid or a tab row): a
+ * cell-per-line dump has no line to compare, and is left to the identities as before.
  */
 import type { Layout } from '../grid/layout';
 import { TRUE_GRIDS, type Token } from '../recover/tokens';
