@@ -10,8 +10,11 @@ import type { Layout, LayoutRow } from '../grid/layout';
 import { identitiesByKey, identities, type Identity } from '../grid/identities';
 import { TRUE_GRIDS, type Token } from '../recover/tokens';
 import { unitFactor } from '../normalize/number';
+import { gridFields } from '../grid';
 import type { Alignment } from './align';
 import { evaluate, propagate, type Values } from './solve';
+import { orderConflicts } from './order';
+import { similarities } from './similarity';
 
 export type Placement = 'anchored' | 'bounded' | 'ordered' | 'realigned' | 'ambiguous';
 export type Method = 'read' | 'inferred' | 'blank' | 'missing';
@@ -30,6 +33,8 @@ export interface PlacedField {
   unit?: string;
   factor?: number;
   note?: string;
+  /** Why the value, though read, is not sure (a reviewer looks). */
+  doubt?: string;
 }
 
 export interface RowReport {
@@ -81,18 +86,82 @@ function isTrueGridCell(t: Token): boolean {
   return t.origin !== undefined && TRUE_GRIDS.has(t.origin);
 }
 
-function tokenValue(t: Token, field: string): { value: number; unit?: string; factor?: number } {
+/**
+ * A cell's value in its column's unit. `headerUnit`: the money unit its column's header states
+ * (采购总金额（元）), which holds for cells that print none themselves.
+ */
+function tokenValue(t: Token, field: string, headerUnit?: string): { value: number; unit?: string; factor?: number } {
   const col = COLUMN_UNITS[field];
-  if (t.unit && col) {
-    const f = unitFactor(t.unit, col);
-    if (f !== null && f !== 1) return { value: Number((t.value! * f).toPrecision(12)), unit: t.unit, factor: f };
+  const unit = t.unit ?? (col ? headerUnit : undefined);
+  if (unit && col) {
+    const f = unitFactor(unit, col);
+    if (f !== null && f !== 1) return { value: Number((t.value! * f).toPrecision(12)), unit, factor: f };
   }
-  return t.unit ? { value: t.value!, unit: t.unit } : { value: t.value! };
+  return unit ? { value: t.value!, unit } : { value: t.value! };
+}
+
+/** `a` is `b` with characters left out. */
+function isSubsequence(a: string, b: string): boolean {
+  let i = 0;
+  for (const ch of b) if (i < a.length && a[i] === ch) i++;
+  return i === a.length;
+}
+
+/** The one money unit a header names (`采购总金额（元）`, `（单位：万元）`), if exactly one. */
+function headerMoneyUnit(text: string): string | undefined {
+  const units = new Set(text.match(/亿元|万元|千元|元/g) ?? []);
+  return units.size === 1 ? [...units][0] : undefined;
 }
 
 export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   const items = layout.items;
   const n = items.length;
+  // Amount columns whose printed header states their unit: cells without a unit are in it.
+  const headerUnits = new Map<string, string>();
+  const headerDoubt = new Map<string, string>();
+  for (const row of layout.rows) {
+    for (const field of row.fields) {
+      if (!(field in COLUMN_UNITS)) continue;
+      const col = gridFields(layout.template).find((f) => f.key === field)?.col;
+      items.forEach((it, i) => {
+        if (it.kind !== 'label' || it.role !== 'header' || it.text !== col || layout.rows[it.row].table !== row.table) return;
+        const j = al.itemToken[i];
+        const unit = j >= 0 && tokens[j].kind === 'label' ? headerMoneyUnit(tokens[j].text) : undefined;
+        if (!unit || unit === headerMoneyUnit(it.text)) return;
+        // 本年收费金额（单位：元） may be the official （单位：万元） with a character lost (a PDF
+        // font without a usable map; HTML and Word text loses none): not converted on that
+        // evidence, but never trusted either
+        const lossless = tokens[j].origin === 'html' || tokens[j].origin === 'docx' || tokens[j].origin === 'doc';
+        if (!lossless && isSubsequence(tokens[j].key ?? '', it.key)) headerDoubt.set(field, `the column header reads “${tokens[j].raw}”: 元, or the official 万元 with a character lost`);
+        else headerUnits.set(field, unit);
+      });
+    }
+  }
+  // A unit statement printed in a table (金额单位：元, 单位：件、元) holds for the amount cells after
+  // it, up to the next section, unless their column's header states its own. Only where the text
+  // loses no characters (HTML, Word): in a PDF or text dump 单位：元 may be 单位：万元.
+  // Two different money units stated in one section (金额单位：元 above the official （单位：万元）)
+  // contradict each other: the closer one is used, and the value is not trusted.
+  const unitStated = new Map<Token, string>();
+  const unitContradicted = new Set<Token>();
+  {
+    let cur: string | undefined;
+    const stated = new Set<string>();
+    const sections = layout.labels.map((l, i) => (l.role === 'section' ? i : -1)).filter((i) => i >= 0);
+    for (const t of tokens) {
+      if (t.kind === 'label') {
+        if (sections.some((i) => similarities(layout, t.key!)[i] >= 0.85)) (cur = undefined), stated.clear();
+        else if ((t.origin === 'html' || t.origin === 'docx' || t.origin === 'doc') && /单位/.test(t.text)) {
+          const u = headerMoneyUnit(t.text);
+          if (u) (cur = u), stated.add(u);
+        }
+      } else if (t.kind === 'num' && cur) {
+        unitStated.set(t, cur);
+        if (stated.size > 1) unitContradicted.add(t);
+      }
+    }
+  }
+  const valueOf = (t: Token, field: string) => tokenValue(t, field, headerUnits.get(field) ?? unitStated.get(t));
   const ids = identities(layout.template);
   const byKey = identitiesByKey(layout.template);
 
@@ -127,6 +196,12 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
   /** Fields read as 0 from a blank grid cell. */
   const blankZeros = new Set<string>();
 
+  // Rows printed out of order (see order.ts). The cells of a row the template's order skipped,
+  // found on the line of its label, are that row's: no stray number for the rows around them.
+  const conflicts = orderConflicts(layout, tokens, al);
+  const readElsewhere = new Set<number>();
+  for (const c of conflicts.values()) if (c.kind === 'missing') for (const j of c.byLabel ?? []) readElsewhere.add(j);
+
   type Pending = { row: LayoutRow; slots: number[]; nums: number[]; labelSim: number; label?: string };
   const pending: Pending[] = [];
 
@@ -155,7 +230,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     let numInLabel = false;
     for (let j = lo + 1; j < hi; j++) {
       const t = tokens[j];
-      if (t.kind !== 'num') continue;
+      if (t.kind !== 'num' || readElsewhere.has(j)) continue;
       nums.push(j);
       const taker = al.tokenItem[j];
       if (taker < 0) stray = true;
@@ -184,7 +259,30 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
       if (pos.table !== undefined && pos.row !== undefined) lines.add(`${pos.table}:${pos.row}`);
     }
     const oneLine = lines.size <= 1;
-    if (allTaken && !stray && !numInLabel && oneLine && (!emptyTaken || trustedGrid)) {
+    // A blank cell of a true grid left out between value cells of the row's line shifts the
+    // numbers after it by a column (a cheap skip the aligner may take to give an extra number,
+    // 合计, a slot). A blank before the line's first value cell (a lost label) is no such skip.
+    let skippedBlank = false;
+    const taken = slots.map((i) => al.itemToken[i]).filter((j) => j >= 0);
+    if (taken.length) {
+      const end = Math.max(...taken);
+      const line = (t: Token) => `${t.pos.table}:${t.pos.row}`;
+      let valueBefore = false;
+      for (let j = Math.max(0, lo + 1); j < end && !skippedBlank; j++) {
+        const t = tokens[j];
+        if (line(t) !== line(tokens[end]) || t.pos.table === undefined) continue;
+        if (al.tokenItem[j] >= 0 && items[al.tokenItem[j]].kind === 'value') valueBefore = true;
+        else if (valueBefore && t.kind === 'empty' && al.tokenItem[j] < 0 && isTrueGridCell(t)) skippedBlank = true;
+      }
+      // the value cell just before the stretch (the previous row's, on the same line) counts too
+      if (!skippedBlank && lo >= 0 && line(tokens[lo]) === line(tokens[end])) {
+        for (let j = lo + 1; j < end; j++) {
+          const t = tokens[j];
+          if (line(t) === line(tokens[end]) && t.kind === 'empty' && al.tokenItem[j] < 0 && isTrueGridCell(t)) skippedBlank = true;
+        }
+      }
+    }
+    if (allTaken && !stray && !numInLabel && oneLine && !skippedBlank && (!emptyTaken || trustedGrid)) {
       let placement: Placement = anchored ? 'anchored' : 'ordered';
       if (!anchored) {
         // Bounded: the nearest anchors on both sides enclose an exact run (every slot taken, no stray number).
@@ -205,8 +303,9 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
         const t = tokens[j];
         const pf: PlacedField = { field: it.field, value: null, method: 'blank', placement, token: j, labelSim, label };
         if (t.kind === 'num') {
-          Object.assign(pf, tokenValue(t, it.field), { method: 'read' as Method });
+          Object.assign(pf, valueOf(t, it.field), { method: 'read' as Method });
           if (t.note) pf.note = t.note;
+          if (t.mark) pf.note = `${pf.note ? `${pf.note}; ` : ''}footnote mark ${t.mark} after the figure left out`;
         } else if (blankIsZero(t)) {
           pf.value = 0;
           pf.note = 'printed blank in a table grid: read as 0';
@@ -269,7 +368,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
           keys.forEach((key) => trial.set(key, null));
           at.forEach((slot, x) => {
             const t = numVals[pick[x]];
-            trial.set(keys[slot], tokenValue(t, keys[slot]).value);
+            trial.set(keys[slot], valueOf(t, keys[slot]).value);
             src[slot] = p.nums[pick[x]];
           });
           const filled = propagate(touching, trial, (key) => keySet.has(key));
@@ -304,7 +403,7 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
         label: p.label,
       };
       if (j >= 0) {
-        Object.assign(pf, tokenValue(tokens[j], key), { method: 'read' as Method });
+        Object.assign(pf, valueOf(tokens[j], key), { method: 'read' as Method });
       } else if (chosen && chosen.vector[x] !== null) {
         pf.value = chosen.vector[x];
         pf.method = 'inferred';
@@ -345,6 +444,41 @@ export function place(layout: Layout, tokens: Token[], al: Alignment): Mapping {
     if (values.get(k) !== null) continue;
     values.set(k, 0);
     fields.get(k)!.note = 'printed blank in a table grid: read as 0, but an identity it takes part in does not hold';
+  }
+
+  // Rows whose printed labels say they were read out of order: not trusted, whatever the sums say.
+  // A row that can be read by its labels (its own label's line, the headers above its cells) is
+  // read so, as a true grid is read; any other is not trusted.
+  for (const [index, c] of conflicts) {
+    const report = rows.find((r) => r.row.index === index);
+    if (!report) continue;
+    if (c.byLabel) {
+      report.placement = 'anchored';
+      report.row.fields.forEach((k, x) => {
+        const j = c.byLabel![x];
+        const t = tokens[j];
+        const pf: PlacedField = { field: k, value: null, method: 'blank', placement: 'anchored', token: j, labelSim: 1, label: report.row.label, note: c.kind === 'column' ? 'read by the header above each cell: the columns are printed in another order than the template' : 'read on the line of its own label: the rows are printed in another order than the template' };
+        if (t.kind === 'num') Object.assign(pf, valueOf(t, k), { method: 'read' as Method });
+        else if (blankIsZero(t)) pf.value = 0;
+        fields.set(k, pf);
+      });
+      continue;
+    }
+    report.placement = 'ambiguous';
+    report.row.fields.forEach((k, x) => {
+      const f = fields.get(k);
+      if (!f) return;
+      f.placement = 'ambiguous';
+      if (x === 0 || !f.note) f.note = c.why;
+    });
+  }
+  for (const [field, why] of headerDoubt) {
+    const f = fields.get(field);
+    if (f && f.method === 'read') f.doubt = why;
+  }
+  for (const field of Object.keys(COLUMN_UNITS)) {
+    const f = fields.get(field);
+    if (f && f.method === 'read' && f.value !== 0 && f.token >= 0 && unitContradicted.has(tokens[f.token])) f.doubt = 'the section states two money units (元 and 万元): which one this cell is in is not certain';
   }
   return { fields, rows, matchedSlots, anchoredRows };
 }

@@ -11,6 +11,7 @@ import { Parser } from 'htmlparser2';
 import type { Block, ImageBlock, Paragraph, Table, TableCell } from '../model/document';
 import { isElement, normalizeInline } from './html/dom';
 import type { DomElement, DomNode } from './html/dom';
+import { superscriptDigits } from './superscript';
 
 // ------------------------------------------------------------------ the grid rules
 
@@ -178,6 +179,8 @@ export function readDocumentXml(xml: string, rels: ReadonlyMap<string, string> =
   let skip = 0;
   let inText = false;
   let buf = '';
+  /** The open run is superscript (a footnote mark: its digits kept apart from the figure). */
+  let sup = false;
   let malformed = false;
   let truncated = false;
   let atEnd = false;
@@ -263,6 +266,8 @@ export function readDocumentXml(xml: string, rels: ReadonlyMap<string, string> =
         if (name === 'w:gridSpan') c.spec.span = clampInt(attribs['w:val'], 1, MAX_GRID_COLS);
         else if (name === 'w:vMerge') c.spec.vMerge = attribs['w:val'] === 'restart' ? 'restart' : 'continue';
         else if (name === 'w:hMerge') c.spec.hMergeContinue = attribs['w:val'] !== 'restart';
+      } else if (parent === 'w:rPr') {
+        if (name === 'w:vertAlign') sup = attribs['w:val'] === 'superscript';
       } else if (parent === 'w:trPr') {
         const r = tables[tables.length - 1]?.row;
         if (!r) return;
@@ -273,6 +278,9 @@ export function readDocumentXml(xml: string, rels: ReadonlyMap<string, string> =
       return;
     }
     switch (name) {
+      case 'w:r':
+        sup = false;
+        return;
       case 'w:t':
         inText = true;
         return;
@@ -384,7 +392,7 @@ export function readDocumentXml(xml: string, rels: ReadonlyMap<string, string> =
       onopentag: onopen,
       onclosetag: onclose,
       ontext(data) {
-        if (inText && !skip) buf += data;
+        if (inText && !skip) buf += sup ? superscriptDigits(data) : data;
       },
     },
     { xmlMode: true, decodeEntities: true },
@@ -480,6 +488,14 @@ function runText(n: DomNode): string {
       case 'w:br': case 'w:cr': s += '\n'; return;
       case 'w:noBreakHyphen': s += '-'; return;
       case 'w:del': case 'w:delText': case 'w:instrText': case 'w:tbl': case 'w:rPr': case 'w:pPr': case 'w:fldData': return;
+      case 'w:r': {
+        // a superscript run is a footnote mark: its digits kept apart from the figure
+        const before = s;
+        s = '';
+        for (const c of x.children ?? []) visit(c);
+        s = before + (first(first(x, 'w:rPr'), 'w:vertAlign')?.attribs['w:val'] === 'superscript' ? superscriptDigits(s) : s);
+        return;
+      }
       default: for (const c of x.children ?? []) visit(c);
     }
   };

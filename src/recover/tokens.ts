@@ -22,6 +22,8 @@ export interface Token {
   note?: string;
   /** Digits separated by spaces in a text dump: one number here, but possibly cells run together. */
   split?: boolean;
+  /** A footnote mark printed after the figure (`12①`), left out of the value. */
+  mark?: string;
   /** Label key for fuzzy matching (labels only). */
   key?: string;
   /** For table cells: how the table's grid was recovered. */
@@ -50,15 +52,39 @@ export interface Normalizer {
   (s: string): string;
 }
 
+/**
+ * A footnote mark printed after a figure (`12①`, `12*`, `12※`, a superscript `12¹`). It must be
+ * split off before normalising: NFKC folds ① and ¹ into the digit 1, which would read 121.
+ */
+const FOOTNOTE_MARK = /^(.*[0-9０-９])\s*([\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]|[*＊※△▲☆★#＃]{1,3}|[(（]注\s*[0-9０-９]{0,2}[)）]|注\s*[0-9０-９]{0,2})$/;
+
+const MARK_DIGITS = /[\u00b9\u00b2\u00b3\u2070\u2074-\u2079\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]/;
+
 function cellToken(raw: string, pos: Position, norm: Normalizer, origin?: TableOrigin): Token | null {
-  const text = norm(raw);
+  let text = norm(raw);
   if (text.length > MAX_LABEL_CHARS) return null;
   if (text !== '' && isFurniture(text)) return null;
-  const v = parseCellValue(text, { grid: origin !== undefined && TRUE_GRIDS.has(origin), cell: origin === 'text-tabs' });
+  const opts = { grid: origin !== undefined && TRUE_GRIDS.has(origin), cell: origin === 'text-tabs' };
+  let v = parseCellValue(text, opts);
+  let mark: string | undefined;
+  const fm = FOOTNOTE_MARK.exec(raw.trim());
+  if (fm) {
+    // the figure without its mark, if that is a number (else the cell is read as before)
+    const bare = norm(fm[1]);
+    const w = parseCellValue(bare, opts);
+    if (w?.kind === 'num' && !MARK_DIGITS.test(fm[1])) {
+      v = w;
+      text = bare;
+      mark = fm[2];
+    }
+  }
+  // A circled or superscript digit anywhere else (①12, 1²3) is no digit of the figure: never let NFKC make it one.
+  if (!mark && v?.kind === 'num' && MARK_DIGITS.test(raw)) v = null;
   if (v?.kind === 'num') {
     const t: Token = { kind: 'num', text, raw, pos, value: v.value };
     if (v.unit) t.unit = v.unit;
     if (v.note) t.note = v.note;
+    if (mark) t.mark = mark;
     if (v.split) t.split = true;
     return t;
   }

@@ -79,7 +79,10 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
     // Digits apart in a text dump may be cells run together: one number only where the row took
     // exactly its slots by its label or between anchors and the identities of the value hold.
     const confirmed = t?.split === true && (p.placement === 'anchored' || p.placement === 'bounded') && !!passed?.length && !failed?.length;
-    if (t?.note && !confirmed) {
+    if (p.doubt) {
+      confidence = Math.min(confidence, 0.85);
+      flags.push({ code: 'low_confidence', field: p.field, message: `${p.field} = ${p.value}: ${p.doubt}` });
+    } else if (t?.note && !confirmed) {
       confidence = Math.min(confidence, 0.85);
       flags.push({ code: 'low_confidence', field: p.field, message: `${p.field} = ${p.value} read from ${JSON.stringify(t.raw.trim())}: ${t.note}` });
     }

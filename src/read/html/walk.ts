@@ -4,6 +4,7 @@
  * (rowspan/colspan origin cell + `spanOf` copies). Shared by the HTML and DOCX readers.
  */
 import type { Block, ImageBlock, Paragraph, Table, TableCell, TableOrigin } from '../../model/document';
+import { superscriptDigits } from '../superscript';
 import { BLOCK_TAGS, SKIP_TAGS, childElements, isElement, isHidden, normalizeInline, pathPart, resetPathCache, shortPath, textOf, visibleChars } from './dom';
 import type { DomElement, DomNode } from './dom';
 
@@ -114,6 +115,14 @@ function cellVisit(n: DomNode, acc: CellAcc): void {
   const t = n.name.toLowerCase();
   if (SKIP_TAGS.has(t) || isHidden(n)) return;
   if (t === 'br') { cellFlush(acc); return; }
+  if (t === 'sup') {
+    // a footnote mark: kept apart from the figure it follows (superscript digits)
+    const before = acc.buf;
+    acc.buf = '';
+    for (const c of n.children) cellVisit(c, acc);
+    acc.buf = before + superscriptDigits(acc.buf);
+    return;
+  }
   const block = BLOCK_TAGS.has(t);
   if (block) cellFlush(acc);
   for (const c of n.children) cellVisit(c, acc);
