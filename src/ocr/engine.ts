@@ -22,7 +22,7 @@ const MAX_WIDTH = 2400;
  * The rest is padded with paper white (PaddleOCR pads its batches with 0, mid-grey after normalisation:
  * a tight white crop on grey reads as a box, 11 → 口).
  */
-const MIN_WIDTH = 320;
+const MIN_WIDTH = 96;
 
 export interface Recognised {
   text: string;
@@ -43,7 +43,8 @@ interface OrtSession {
 }
 
 export interface Engine {
-  recognise(img: Gray): Promise<Recognised>;
+  /** `stretch` widens the crop before recognition (short crops give the model more steps per glyph). */
+  recognise(img: Gray, stretch?: number): Promise<Recognised>;
   /** Model name, for evidence and docs. */
   readonly name: string;
 }
@@ -75,8 +76,8 @@ export function loadEngine(): Promise<Engine> {
     const classes = ['', ...dict, ' '];
     return {
       name: 'PP-OCRv4-rec',
-      async recognise(img: Gray): Promise<Recognised> {
-        const input = toInput(img);
+      async recognise(img: Gray, stretch = 1): Promise<Recognised> {
+        const input = toInput(img, stretch);
         const tensor = new ort.Tensor('float32', input.data, [1, 3, REC_HEIGHT, input.width]);
         const out = await session.run({ [session.inputNames[0]]: tensor });
         const o = out[session.outputNames[0]];
@@ -89,9 +90,9 @@ export function loadEngine(): Promise<Engine> {
 }
 
 /** Greyscale crop → model input: height 48 (aspect kept), grey in all three channels, scaled to [-1, 1]. */
-function toInput(img: Gray): { data: Float32Array; width: number } {
+function toInput(img: Gray, stretch: number): { data: Float32Array; width: number } {
   const scale = REC_HEIGHT / img.height;
-  const drawn = Math.min(MAX_WIDTH, Math.max(REC_HEIGHT / 2, Math.ceil(img.width * scale)));
+  const drawn = Math.min(MAX_WIDTH, Math.max(REC_HEIGHT / 2, Math.ceil(img.width * scale * stretch)));
   const width = Math.max(MIN_WIDTH, drawn);
   const plane = width * REC_HEIGHT;
   const data = new Float32Array(3 * plane).fill(1);

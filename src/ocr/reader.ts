@@ -16,7 +16,7 @@ import type { BBox, TItem } from '../read/pdf/geom';
 import { buildLattice, findGrids, type PTable } from '../read/pdf/lattice';
 import { type Line, toLines } from '../read/pdf/text';
 import type { Engine } from './engine';
-import { type Box, type Gray, binarise, crop, estimateSkew, rotate } from './image';
+import { type Box, type Gray, binarise, crop, estimateSkew, otsu, rotate } from './image';
 import { type Placement, cellInk, findRules, linePieces, removeSpecks, textLines, toPdf, toPixels } from './structure';
 
 /** One recognised unit (a cell line, a text-line piece, an empty cell), in PDF units. */
@@ -55,12 +55,35 @@ export async function ocrImage(image: Gray, pl: Placement, engine: Engine): Prom
   }
   const w = image.width;
   const pieces: OcrPiece[] = [];
-  const recog = async (box: Box): Promise<{ text: string; confidence: number }> => {
-    const pad = Math.max(2, Math.round(0.25 * (box[3] - box[1])));
-    const c = crop(image, box, pad);
-    const r = await engine.recognise(c);
-    if (process.env.NIANBAO_OCR_DEBUG) dumpCrop(c, r.text, r.confidence);
+  // paper to pure white (scanner noise and JPEG ringing are not text), ink kept in grey
+  const paper = otsu(image);
+  const once = async (box: Box, padX: number, padY: number, stretch = 1) => {
+    const c = crop(image, box, 0);
+    const h = box[3] - box[1];
+    const px = Math.max(2, Math.round(padX * h));
+    const py = Math.max(2, Math.round(padY * h));
+    const out: Gray = { width: c.width + 2 * px, height: c.height + 2 * py, data: new Uint8Array((c.width + 2 * px) * (c.height + 2 * py)).fill(255) };
+    for (let y = 0; y < c.height; y++) {
+      for (let x = 0; x < c.width; x++) {
+        const v = c.data[y * c.width + x];
+        out.data[(y + py) * out.width + x + px] = v > paper ? 255 : v;
+      }
+    }
+    const r = await engine.recognise(out, stretch);
+    if (process.env.NIANBAO_OCR_DEBUG) dumpCrop(out, r.text, r.confidence);
     return { text: r.text.trim(), confidence: r.confidence };
+  };
+  const recog = (box: Box) => once(box, 0.3, 0.2);
+  /**
+   * A cell is read twice, as cropped and 1.5 times wider: a misread glyph (1 → 】, 11 → 1) rarely
+   * survives both, so disagreement caps the confidence (the cell is flagged, the identities decide).
+   */
+  const recogCell = async (box: Box) => {
+    const a = await once(box, 0.3, 0.2);
+    const b = await once(box, 0.3, 0.2, 1.5);
+    if (a.text === b.text) return { text: a.text, confidence: Math.max(a.confidence, b.confidence) };
+    const best = a.confidence >= b.confidence ? a : b;
+    return { text: best.text, confidence: Math.min(0.5, a.confidence, b.confidence) };
   };
 
   // ---- tables from ruling lines
@@ -92,11 +115,12 @@ export async function ocrImage(image: Gray, pl: Placement, engine: Engine): Prom
         const parts = linePieces(mask, w, band, Math.round(0.6 * (band[3] - band[1]))).filter((p) => textSized(p, band));
         if (!parts.length) continue;
         const line: Box = [parts[0][0], band[1], parts[parts.length - 1][2], band[3]];
-        const r = await recog(line);
+        const r = await recogCell(line);
         if (r.text) texts.push(r.text);
         conf = Math.min(conf, r.text ? r.confidence : 0);
       }
-      cell.text = texts.join('') || UNREADABLE;
+      const joined = cleanNumber(texts.join(''));
+      cell.text = joined || UNREADABLE;
       if (!texts.length) conf = 0;
       pieces.push({ page: pl.page, bbox: toPdf(pl, ink), text: cell.text, confidence: conf });
     }
@@ -125,6 +149,17 @@ export async function ocrImage(image: Gray, pl: Placement, engine: Engine): Prom
   }
   const chars = pieces.reduce((a, p) => a + (p.text === UNREADABLE ? 0 : p.text.replace(/\s+/g, '').length), 0);
   return { tables, lines: toLines(items), pieces, chars, skew };
+}
+
+/** Specks beside a number read as punctuation (.487, ：73, 5.): dropped when what is left is a number. */
+const SPECK_MARKS = '.．,，:：;；、·\'"`‘’“”。';
+export function cleanNumber(t: string): string {
+  let a = 0;
+  let b = t.length;
+  while (a < b && SPECK_MARKS.includes(t[a])) a++;
+  while (b > a && SPECK_MARKS.includes(t[b - 1])) b--;
+  const core = t.slice(a, b);
+  return /^[-+]?\d[\d,]*(\.\d+)?$/.test(core) ? core : t;
 }
 
 /** A piece of a line that is a character or more, not a speck: at least 40% of the line's height or 2 pt wide. */

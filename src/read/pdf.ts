@@ -39,9 +39,11 @@ export interface PdfOptions {
   name?: string;
   /** OCR the page images when there is no text layer (default true). */
   ocr?: boolean;
+  /** Time budget for a scan read by OCR (seconds per page on a CPU core), in milliseconds. */
+  ocrTimeoutMs?: number;
 }
 
-export const PDF_DEFAULTS = { maxPages: 300, timeoutMs: 60_000 };
+export const PDF_DEFAULTS = { maxPages: 300, timeoutMs: 60_000, ocrTimeoutMs: 600_000 };
 
 export const readPdf: Reader = (input) => readPdfBytes(input.bytes, { name: input.name });
 
@@ -107,8 +109,11 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
     const bad = pages.reduce((a, p) => a + p.badChars, 0);
     if (pageErrors > 0 && (pageErrors === n || chars === 0)) throw classify(firstError, name);
     if (chars < 20 && pageErrors === 0 && opts.ocr !== false) {
-      // no text layer: a scan. OCR the page images (same assembly, same model).
-      return await within(readScannedPdf(bytes, { name, maxPages, deadline, timeoutMs, assemble }));
+      // no text layer: a scan. OCR the page images (same assembly, same model), with the scan's
+      // own budget (checked between pages; one page's OCR is bounded by its pixels)
+      clearTimeout(timer);
+      const ocrMs = opts.ocrTimeoutMs ?? PDF_DEFAULTS.ocrTimeoutMs;
+      return await readScannedPdf(bytes, { name, maxPages, deadline: Date.now() + ocrMs, timeoutMs: ocrMs, assemble });
     }
     if (chars < 20) {
       throw new ExtractError('pdf_no_text_layer', `${name}: no text layer (${chars} characters in ${n} pages; a scanned document?)`);

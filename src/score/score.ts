@@ -19,6 +19,14 @@ const PLACEMENT_CONFIDENCE: Record<Placement, number> = {
   ambiguous: 0.3,
 };
 
+/**
+ * OCR'd values (evidence.pos.ocr = recognition confidence): one an identity confirms may be read
+ * with less certainty; one no identity checks needs a near-certain reading (both framings agreed,
+ * every glyph ≥ 0.98), else it is flagged. A misread must never end `ok`.
+ */
+export const OCR_CONFIRMED_MIN = 0.5;
+export const OCR_UNCHECKED_MIN = 0.98;
+
 const MAX_COUNT = 1e6;
 const MAX_AMOUNT = 1e9;
 
@@ -89,6 +97,14 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
     } else if (!Number.isInteger(p.value) && !(p.field in COLUMN_UNITS)) {
       confidence = Math.min(confidence, 0.3);
       flags.push({ code: 'implausible_value', field: p.field, message: `${p.field} = ${p.value} is not a whole number` });
+    }
+  }
+  const ocr = t?.pos.ocr;
+  if (ocr !== undefined && p.method === 'read' && t?.kind === 'num') {
+    const confirmed = !!passed?.length && !failed?.length;
+    if (ocr < (confirmed ? OCR_CONFIRMED_MIN : OCR_UNCHECKED_MIN)) {
+      confidence = Math.min(confidence, 0.5);
+      flags.push({ code: 'low_confidence', field: p.field, message: `${p.field} = ${p.value} was read by OCR with confidence ${ocr}${confirmed ? '' : ' and no identity checks it'}` });
     }
   }
   if (failed?.length) confidence = Math.min(confidence, 0.5);
