@@ -87,7 +87,7 @@ export async function ocrImage(image: Gray, pl: Placement, engine: Engine): Prom
   };
 
   // ---- tables from ruling lines
-  const rules = findRules(mask, w, image.height, pl, Math.round(14 * k));
+  const rules = findRules(mask, w, image.height, pl, { minH: Math.round(24 * k), minV: Math.round(14 * k), gap: Math.round(2 * k), fringe: Math.max(1, Math.round(0.7 * k)) });
   // text is read from the ink without the rules (what is left of a rule beside a digit reads as a 1)
   const text = new Uint8Array(mask.length);
   for (let i = 0; i < text.length; i++) text[i] = mask[i] && !rules.pixels[i] ? 1 : 0;
@@ -139,7 +139,7 @@ export async function ocrImage(image: Gray, pl: Placement, engine: Engine): Prom
     const bb = toPdf(pl, band);
     const size = (bb[3] - bb[1]) / 0.9;
     for (const piece of linePieces(rest, w, band, Math.round(0.9 * h))) {
-      if (!visible(piece, k)) continue;
+      if (!visible(piece, k) || !textSized(piece, band)) continue;
       const r = await recog([piece[0], band[1], piece[2], band[3]]);
       if (!r.text) continue;
       const pb = toPdf(pl, piece);
@@ -156,8 +156,9 @@ const SPECK_MARKS = '.．,，:：;；、·\'"`‘’“”。';
 export function cleanNumber(t: string): string {
   let a = 0;
   let b = t.length;
-  while (a < b && SPECK_MARKS.includes(t[a])) a++;
-  while (b > a && SPECK_MARKS.includes(t[b - 1])) b--;
+  while (a < b && (SPECK_MARKS.includes(t[a]) || t[a] === '*')) a++;
+  // a trailing + or * is what is left of a rule crossing, never part of a number
+  while (b > a && (SPECK_MARKS.includes(t[b - 1]) || t[b - 1] === '+' || t[b - 1] === '*')) b--;
   const core = t.slice(a, b);
   return /^[-+]?\d[\d,]*(\.\d+)?$/.test(core) ? core : t;
 }

@@ -42,24 +42,38 @@ export function toPixels(pl: Placement, b: BBox): Box {
 
 /**
  * Ruling lines of the ink mask, as PDF segments (one per pixel row/column run; the lattice code
- * merges the runs of a thick line). A run counts as a rule when it is at least `minLen` pixels long
- * with gaps of at most `gap` pixels (1-bit scans break thin lines): longer than any stroke of a
- * character, shorter than the shortest table row.
+ * merges the runs of a thick line). A run counts as a rule when it is long enough with breaks of at
+ * most `gap` pixels (1-bit scans break thin lines): vertical rules longer than any stroke of a
+ * character and shorter than the shortest table row; horizontal ones longer than the strokes of
+ * two neighbouring characters bridged over the break (一二 side by side), shorter than the narrowest column.
  */
-export function findRules(mask: Uint8Array, w: number, h: number, pl: Placement, minLen: number, gap = 2): Rules & { pixels: Uint8Array } {
+export interface RuleSizes {
+  /** Shortest horizontal and vertical rule, pixels. */
+  minH: number;
+  minV: number;
+  /** Longest break bridged inside a rule (thin rules break up in 1-bit scans), pixels. */
+  gap: number;
+  /** Pixels around a rule that belong to it. */
+  fringe: number;
+}
+
+export function findRules(mask: Uint8Array, w: number, h: number, pl: Placement, size: RuleSizes): Rules & { pixels: Uint8Array } {
   const hs: Seg[] = [];
-  // the rules' own pixels, one pixel wider each side (the grey fringe a scan leaves): text is read without them
+  // the rules' own pixels, `d` pixels wider each side (the grey fringe and JPEG ringing of a scan,
+  // the blots where rules cross): text is read without them
   const pixels = new Uint8Array(mask.length);
+  const d = size.fringe;
   const markH = (y: number, lo: number, hi: number) => {
-    for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) pixels.fill(1, yy * w + Math.max(0, lo - 1), yy * w + Math.min(w, hi + 1));
+    for (let yy = Math.max(0, y - d); yy <= Math.min(h - 1, y + d); yy++) pixels.fill(1, yy * w + Math.max(0, lo - d), yy * w + Math.min(w, hi + d));
   };
   const markV = (x: number, lo: number, hi: number) => {
-    for (let y = Math.max(0, lo - 1); y < Math.min(h, hi + 1); y++) for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) pixels[y * w + xx] = 1;
+    for (let y = Math.max(0, lo - d); y < Math.min(h, hi + d); y++) for (let xx = Math.max(0, x - d); xx <= Math.min(w - 1, x + d); xx++) pixels[y * w + xx] = 1;
   };
   const vs: Seg[] = [];
   const kx = sx(pl);
   const ky = sy(pl);
-  const scan = (n: number, len: number, at: (i: number, k: number) => number, push: (i: number, lo: number, hi: number) => void) => {
+  const { gap } = size;
+  const scan = (n: number, len: number, minLen: number, at: (i: number, k: number) => number, push: (i: number, lo: number, hi: number) => void) => {
     for (let i = 0; i < n; i++) {
       let start = -1;
       let last = -1;
@@ -77,11 +91,11 @@ export function findRules(mask: Uint8Array, w: number, h: number, pl: Placement,
       if (start >= 0 && last + 1 - start >= minLen) push(i, start, last + 1);
     }
   };
-  scan(h, w, (y, x) => mask[y * w + x], (y, lo, hi) => {
+  scan(h, w, size.minH, (y, x) => mask[y * w + x], (y, lo, hi) => {
     markH(y, lo, hi);
     hs.push({ at: pl.bbox[3] - (y + 0.5) * ky, lo: pl.bbox[0] + lo * kx, hi: pl.bbox[0] + hi * kx });
   });
-  scan(w, h, (x, y) => mask[y * w + x], (x, lo, hi) => {
+  scan(w, h, size.minV, (x, y) => mask[y * w + x], (x, lo, hi) => {
     // vertical: PDF y grows upwards, so the pixel run's end is the segment's low end
     markV(x, lo, hi);
     vs.push({ at: pl.bbox[0] + (x + 0.5) * kx, lo: pl.bbox[3] - hi * ky, hi: pl.bbox[3] - lo * ky });

@@ -47,10 +47,12 @@ export interface ScanVariant {
 }
 
 export function scanVariant(rng: Rng, i: number): ScanVariant {
+  const kind = rng.pick(['1bit', 'jpeg'] as const);
   return {
     source: rng.pick(SOURCES),
-    dpi: rng.pick(SCAN_DPIS),
-    kind: rng.pick(['1bit', 'jpeg'] as const),
+    // 1-bit at 110 dpi loses hairline rules altogether (see docs/ocr.md): 1-bit scans are 150 dpi and up
+    dpi: rng.pick(kind === '1bit' ? SCAN_DPIS.slice(1) : SCAN_DPIS),
+    kind,
     skew: Math.round((rng.next() * 3 - 1.5) * 100) / 100,
     speckles: rng.int(0, 400),
     quality: rng.int(45, 90),
