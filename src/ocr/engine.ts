@@ -63,6 +63,9 @@ export function loadEngine(): Promise<Engine> {
   loading ??= (async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ort = require('onnxruntime-node') as OrtModule;
+    // the Float32Array ort checks tensors against (a Tensor made from plain numbers converts them
+    // with it); under jest see test/helpers/node-env.js
+    const F32 = (new ort.Tensor('float32', [0] as unknown as Float32Array, [1]) as { data: Float32Array }).data.constructor as Float32ArrayConstructor;
     const dir = modelDir();
     const session = await ort.InferenceSession.create(path.join(dir, 'ch_PP-OCRv4_rec_infer.onnx'), {
       intraOpNumThreads: 1,
@@ -77,7 +80,7 @@ export function loadEngine(): Promise<Engine> {
     return {
       name: 'PP-OCRv4-rec',
       async recognise(img: Gray, stretch = 1): Promise<Recognised> {
-        const input = toInput(img, stretch);
+        const input = toInput(img, stretch, F32);
         const tensor = new ort.Tensor('float32', input.data, [1, 3, REC_HEIGHT, input.width]);
         const out = await session.run({ [session.inputNames[0]]: tensor });
         const o = out[session.outputNames[0]];
@@ -90,12 +93,12 @@ export function loadEngine(): Promise<Engine> {
 }
 
 /** Greyscale crop → model input: height 48 (aspect kept), grey in all three channels, scaled to [-1, 1]. */
-function toInput(img: Gray, stretch: number): { data: Float32Array; width: number } {
+function toInput(img: Gray, stretch: number, F32: Float32ArrayConstructor): { data: Float32Array; width: number } {
   const scale = REC_HEIGHT / img.height;
   const drawn = Math.min(MAX_WIDTH, Math.max(REC_HEIGHT / 2, Math.ceil(img.width * scale * stretch)));
   const width = Math.max(MIN_WIDTH, drawn);
   const plane = width * REC_HEIGHT;
-  const data = new Float32Array(3 * plane).fill(1);
+  const data = new F32(3 * plane).fill(1);
   const sx = img.width / drawn;
   const sy = img.height / REC_HEIGHT;
   for (let y = 0; y < REC_HEIGHT; y++) {

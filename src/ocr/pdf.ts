@@ -34,8 +34,8 @@ export interface OcrPdfOptions {
   assemble(pages: OcrPageData[]): DocumentModel;
 }
 
-/** Fewer characters than this on all pages: OCR found nothing to read. */
-const MIN_CHARS = 20;
+/** Fewer confidently read characters than this on all pages: OCR found nothing to read (a report page holds hundreds). */
+const MIN_CHARS = 50;
 
 export async function readScannedPdf(bytes: Uint8Array, opts: OcrPdfOptions): Promise<DocumentModel> {
   const engine = await loadEngine();

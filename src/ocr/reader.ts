@@ -31,7 +31,7 @@ export interface OcrPage {
   tables: PTable[];
   lines: Line[];
   pieces: OcrPiece[];
-  /** Characters recognised (whitespace excluded). */
+  /** Characters recognised with confidence ≥ 0.7 (whitespace excluded). */
   chars: number;
   /** Skew corrected, degrees. */
   skew: number;
@@ -147,7 +147,9 @@ export async function ocrImage(image: Gray, pl: Placement, engine: Engine): Prom
       pieces.push({ page: pl.page, bbox: [pb[0], bb[1], pb[2], bb[3]], text: r.text, confidence: r.confidence });
     }
   }
-  const chars = pieces.reduce((a, p) => a + (p.text === UNREADABLE ? 0 : p.text.replace(/\s+/g, '').length), 0);
+  // what counts as read: pieces recognised with some confidence (dust on blank paper reads as
+  // scattered low-confidence punctuation)
+  const chars = pieces.reduce((a, p) => a + (p.text === UNREADABLE || p.confidence < 0.7 ? 0 : p.text.replace(/\s+/g, '').length), 0);
   return { tables, lines: toLines(items), pieces, chars, skew };
 }
 
