@@ -85,6 +85,8 @@ describe('table structure from an image', () => {
     expect(cleanNumber('284.99')).toBe('284.99');
     expect(cleanNumber('1.属于国家秘密')).toBe('1.属于国家秘密');
     expect(cleanNumber('+5')).toBe('+5');
+    expect(cleanNumber('10)')).toBe('10');
+    expect(cleanNumber('（二）')).toBe('（二）');
   });
 });
 

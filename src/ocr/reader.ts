@@ -153,8 +153,8 @@ export async function ocrImage(image: Gray, pl: Placement, engine: Engine): Prom
   return { tables, lines: toLines(items), pieces, chars, skew };
 }
 
-/** Specks beside a number read as punctuation (.487, ：73, 5.): dropped when what is left is a number. */
-const SPECK_MARKS = '.．,，:：;；、·\'"`‘’“”。';
+/** Specks and rule remains beside a number read as punctuation (.487, ：73, 5., 10)): dropped when what is left is a number. */
+const SPECK_MARKS = '.．,，:：;；、·\'"`‘’“”。()（）[]【】|';
 export function cleanNumber(t: string): string {
   let a = 0;
   let b = t.length;
