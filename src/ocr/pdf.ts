@@ -12,7 +12,8 @@ import { ExtractError } from '../errors';
 import type { PTable } from '../read/pdf/lattice';
 import type { Line } from '../read/pdf/text';
 import { loadEngine } from './engine';
-import { OCR_DPI, openForRender, renderPage } from './pdf-render';
+import { OCR_DPI, openForRender, pageImage, renderPage } from './pdf-render';
+import { loadPdfjs } from '../read/pdf/pdfjs';
 import { type OcrPiece, annotate, ocrImage } from './reader';
 
 export interface OcrPageData {
@@ -39,6 +40,7 @@ const MIN_CHARS = 50;
 
 export async function readScannedPdf(bytes: Uint8Array, opts: OcrPdfOptions): Promise<DocumentModel> {
   const engine = await loadEngine();
+  const OPS = (await loadPdfjs()).OPS as unknown as Record<string, number>;
   const task = await openForRender(bytes);
   try {
     const doc = await task.promise;
@@ -54,8 +56,11 @@ export async function readScannedPdf(bytes: Uint8Array, opts: OcrPdfOptions): Pr
       const page = await doc.getPage(p);
       try {
         const view = page.view;
-        const { image } = await renderPage(page as never, OCR_DPI);
-        const got = await ocrImage(image, { page: p, bbox: [view[0], view[1], view[2], view[3]], width: image.width, height: image.height }, engine);
+        // the scanned image itself where the page is one upright image, else the page drawn
+        const scan = await pageImage(page as never, OPS, OCR_DPI);
+        const image = scan?.image ?? (await renderPage(page as never, OCR_DPI)).image;
+        const bbox = scan?.bbox ?? [view[0], view[1], view[2], view[3]];
+        const got = await ocrImage(image, { page: p, bbox, width: image.width, height: image.height }, engine);
         pages.push({ page: p, height: view[3] - view[1], tables: got.tables, lines: got.lines, chars: got.chars, badChars: 0 });
         pieces.push(...got.pieces);
         chars += got.chars;
