@@ -133,7 +133,9 @@ export async function run() {
   let memory: unknown;
   try {
     const reader = path.join(__dirname, '../src/read/pdf.js');
-    const script = `const t=Date.now();const c=process.cpuUsage();require(${JSON.stringify(reader)}).readPdfBytes(require('fs').readFileSync(${JSON.stringify(file)}),{ocrTimeoutMs:3600000}).then(m=>{const u=process.cpuUsage(c);console.log(JSON.stringify({pages:m.pages,wall:(Date.now()-t)/1000,cpu:(u.user+u.system)/1e6,maxRssMB:process.resourceUsage().maxRSS/1024}))})`;
+    // RSS sampled in the child: its maxRSS would include this process's at the fork (Linux keeps the
+    // high-water mark over fork and exec)
+    const script = `let peak=0;const iv=setInterval(()=>{peak=Math.max(peak,process.memoryUsage().rss)},100);const t=Date.now();const c=process.cpuUsage();require(${JSON.stringify(reader)}).readPdfBytes(require('fs').readFileSync(${JSON.stringify(file)}),{ocrTimeoutMs:3600000}).then(m=>{clearInterval(iv);const u=process.cpuUsage(c);console.log(JSON.stringify({pages:m.pages,wall:(Date.now()-t)/1000,cpu:(u.user+u.system)/1e6,maxRssMB:Math.max(peak,process.memoryUsage().rss)/2**20}))})`;
     const r = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!);
     memory = { pages: r.pages, bytesMB: +(long.length / 2 ** 20).toFixed(1), peakRssMB: Math.round(r.maxRssMB), pagesPerSecWall: +(r.pages / r.wall).toFixed(3), cpuSecPerPage: +(r.cpu / r.pages).toFixed(2) };
   } finally {
