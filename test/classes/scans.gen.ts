@@ -56,7 +56,7 @@ export function scanVariant(rng: Rng, i: number): ScanVariant {
     skew: Math.round((rng.next() * 3 - 1.5) * 100) / 100,
     speckles: rng.int(0, 400),
     quality: rng.int(45, 90),
-    blank: i % 8 === 1,
+    blank: i % 8 === 2,
   };
 }
 
@@ -112,7 +112,7 @@ export const scans: ClassGenerator = {
   klass: '15',
   title: 'scanned reports: image-only PDFs at 110–300 dpi, 1-bit or JPEG, skewed and speckled',
   // OCR is seconds per page: a few documents in the test, more in the report
-  testDocs: 2,
+  testDocs: 3,
   /**
    * Below the class default, stated: the issue's 98 % is NOT met yet (tuning seeds 1–2, 8 documents
    * each: 76–79 % of fields; 1-bit 150 dpi and borderless scans misread and misplace many cells).
