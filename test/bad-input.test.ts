@@ -140,9 +140,15 @@ describe('broken PDFs', () => {
     expectFailed(await run('encrypted PDF', fixture('pdf/encrypted.pdf'), 'encrypted.pdf'), ['pdf_encrypted']);
   });
 
-  test('scanned PDF (no text layer) → pdf_no_text_layer', async () => {
-    expectFailed(await run('scanned PDF', fixture('pdf/scanned.pdf'), 'scanned.pdf'), ['pdf_no_text_layer']);
-  });
+  test('scanned PDF (no text layer, a screenshot of one page) → read by OCR, flagged, never ok', async () => {
+    const ex = await run('scanned PDF', fixture('pdf/scanned.pdf'), 'scanned.pdf', 60_000);
+    expect(ex.status).toBe('flagged');
+    expect(ex.flags.length).toBeGreaterThan(0);
+    // what OCR read carries its confidence and crop box
+    const ocr = Object.values(ex.cells).filter((c) => c.evidence.pos?.ocr !== undefined);
+    expect(ocr.length).toBeGreaterThan(0);
+    expect(ocr.every((c) => c.evidence.pos?.bbox && c.evidence.pos.page === 1)).toBe(true);
+  }, 120_000);
 
   test('a report PDF whose xref table is destroyed: rebuilt by scanning, and never a wrong number marked ok', async () => {
     const broken = breakXref(fixture('pdf/ruled-2021.pdf'));

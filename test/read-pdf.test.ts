@@ -324,8 +324,12 @@ describe('failures', () => {
       return (e as ExtractError).code;
     }
   };
+  test('scanned.pdf without OCR → pdf_no_text_layer', async () => {
+    expect(await code('scanned.pdf', { ocr: false })).toBe('pdf_no_text_layer');
+    expect(expected('scanned') as unknown as { error: string }).toMatchObject({ error: 'pdf_no_text_layer' });
+  });
+
   test.each([
-    ['scanned.pdf', 'pdf_no_text_layer'],
     ['encrypted.pdf', 'pdf_encrypted'],
     ['truncated.pdf', 'pdf_corrupt'],
     ['garbage.pdf', 'pdf_corrupt'],

@@ -124,7 +124,10 @@ export function runCore(doc: DocumentModel): CoreResult {
         }
       }
     }
+    // a figure OCR read from running text carries no recognition check of its own: only the table confirms it
+    if (doc.ocr && !passed.length) confidence = Math.min(confidence, 0.9);
     if (f.conflicts) flags.push({ code: 'prose_uncertain', field: f.key, message: `the text also gives ${f.conflicts.join(', ')} for ${f.key}` });
+    else if (confidence < OK_CONFIDENCE && doc.ocr && !passed.length) flags.push({ code: 'prose_uncertain', field: f.key, message: `${f.key} = ${f.value} was read by OCR from the text and no table confirms it` });
     else if (confidence < OK_CONFIDENCE) flags.push({ code: 'prose_uncertain', field: f.key, message: `${f.key} = ${f.value} read from a ${f.pattern} sentence: “${f.sentence.slice(0, 80)}”` });
     const cell: Cell = { confidence, inferred: false, evidence: { method: 'prose', sentence: f.sentence, note: `${f.pattern} pattern` } };
     if (passed.length) cell.passed = passed;

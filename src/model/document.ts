@@ -21,6 +21,12 @@ export interface Position {
   col?: number;
   /** CSS-like path or element index for HTML/DOCX sources, when useful to a reviewer. */
   path?: string;
+  /**
+   * Set when the text was read from an image by OCR: the recognition confidence (0..1, the lowest
+   * character probability of the pieces in this box; 1 for a cell with no ink). `bbox` is then the
+   * crop on the page image, in the same PDF units.
+   */
+  ocr?: number;
 }
 
 export interface Paragraph {
@@ -48,6 +54,7 @@ export type TableOrigin =
   | 'doc'           // legacy Word cell/row marks
   | 'text-tabs'     // tab-separated lines in a text dump
   | 'pdf-lattice'   // ruling lines
+  | 'ocr'           // cells found in a page image (src/ocr): an empty cell may be a digit not recognised, so not a true grid
   | 'pdf-stream';   // text alignment
 
 export interface Table {
@@ -91,6 +98,8 @@ export interface DocumentModel {
   pages?: number;
   /** Character encoding the bytes were decoded with (text/HTML). */
   encoding?: string;
+  /** Set when (some of) the text was read by OCR from page images. */
+  ocr?: { engine: string; pages: number; dpi: number };
   /** Set when the reader stopped before the end (page limit, unreadable pages): what was left out. */
   truncated?: string;
 }

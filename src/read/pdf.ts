@@ -11,7 +11,10 @@
  * Speed: pdf.js evaluates each page once (no getTextContent) and is asked for text and vector
  * paths only (see pdfjsOptions in ./pdf/pdfjs).
  *
- * Failures: encrypted → pdf_encrypted; no (usable) text layer → pdf_no_text_layer; anything pdf.js
+ * No text layer (a scan): the pages are rendered and OCR'd (src/ocr/pdf), same assembly.
+ *
+ * Failures: encrypted → pdf_encrypted; no text layer and nothing OCR can read, or an unusable text
+ * layer → pdf_no_text_layer; anything pdf.js
  * cannot parse → pdf_corrupt; over the time budget → timeout. Pages past `maxPages` are not read.
  */
 import type { Block, DocumentModel } from '../model/document';
@@ -27,6 +30,7 @@ import { type PTable, buildLattice, findGrids } from './pdf/lattice';
 import { appendNumberRows, findStreamTables, numberCells } from './pdf/stream';
 import { findFurniture } from './pdf/furniture';
 import { type PBlock, bodyMargins, joinPages, order, toModelImage, toModelParagraph, toModelTable, toParagraphs } from './pdf/assemble';
+import { readScannedPdf } from '../ocr/pdf';
 
 export interface PdfOptions {
   /** Pages read at most (later pages are ignored). */
@@ -34,9 +38,13 @@ export interface PdfOptions {
   /** Time budget for the whole document, in milliseconds. */
   timeoutMs?: number;
   name?: string;
+  /** OCR the page images when there is no text layer (default true). */
+  ocr?: boolean;
+  /** Time budget for a scan read by OCR (seconds per page on a CPU core), in milliseconds. */
+  ocrTimeoutMs?: number;
 }
 
-export const PDF_DEFAULTS = { maxPages: 300, timeoutMs: 60_000 };
+export const PDF_DEFAULTS = { maxPages: 300, timeoutMs: 60_000, ocrTimeoutMs: 600_000 };
 
 export const readPdf: Reader = (input) => readPdfBytes(input.bytes, { name: input.name });
 
@@ -103,6 +111,13 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
     const chars = pages.reduce((a, p) => a + p.chars, 0);
     const bad = pages.reduce((a, p) => a + p.badChars, 0);
     if (pageErrors > 0 && (pageErrors === n || chars === 0)) throw classify(firstError, name);
+    if (chars < 20 && pageErrors === 0 && opts.ocr !== false) {
+      // no text layer: a scan. OCR the page images (same assembly, same model), with the scan's
+      // own budget (checked between pages; one page's OCR is bounded by its pixels)
+      clearTimeout(timer);
+      const ocrMs = opts.ocrTimeoutMs ?? PDF_DEFAULTS.ocrTimeoutMs;
+      return await readScannedPdf(bytes, { name, maxPages, deadline: Date.now() + ocrMs, timeoutMs: ocrMs, assemble });
+    }
     if (chars < 20) {
       throw new ExtractError('pdf_no_text_layer', `${name}: no text layer (${chars} characters in ${n} pages; a scanned document?)`);
     }

@@ -24,6 +24,15 @@ export interface ScoreContext {
   agency?: string | null;
 }
 
+/**
+ * OCR'd values (evidence.pos.ocr = recognition confidence): one an identity confirms may be read
+ * with less certainty; one no identity checks needs a near-certain reading (both framings agreed,
+ * every glyph ≥ 0.98), else it is flagged. A misread must never end `ok`.
+ */
+export const OCR_CONFIRMED_MIN = 0.5;
+export const OCR_UNCHECKED_MIN = 0.98;
+
+
 export function scoreTableFields(mapping: Mapping, tokens: Token[], checks: Check[], flags: Flag[], ctx: ScoreContext = {}): Record<string, Cell> {
   const values = new Map<string, number | null>();
   for (const [k, f] of mapping.fields) values.set(k, f.value);
@@ -102,6 +111,14 @@ function cellOf(p: PlacedField, tokens: Token[], passed: string[] | undefined, f
     if (why) {
       confidence = Math.min(confidence, 0.3);
       flags.push({ code: 'implausible_value', field: p.field, message: why });
+    }
+  }
+  const ocr = t?.pos.ocr;
+  if (ocr !== undefined && p.method === 'read' && t?.kind === 'num') {
+    const confirmed = !!passed?.length && !failed?.length;
+    if (ocr < (confirmed ? OCR_CONFIRMED_MIN : OCR_UNCHECKED_MIN)) {
+      confidence = Math.min(confidence, 0.5);
+      flags.push({ code: 'low_confidence', field: p.field, message: `${p.field} = ${p.value} was read by OCR with confidence ${ocr}${confirmed ? '' : ' and no identity checks it'}` });
     }
   }
   if (failed?.length) confidence = Math.min(confidence, 0.5);
