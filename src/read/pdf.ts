@@ -116,7 +116,9 @@ export async function readPdfBytes(bytes: Uint8Array, opts: PdfOptions = {}): Pr
       // own budget (checked between pages; one page's OCR is bounded by its pixels)
       clearTimeout(timer);
       const ocrMs = opts.ocrTimeoutMs ?? PDF_DEFAULTS.ocrTimeoutMs;
-      return await readScannedPdf(bytes, { name, maxPages, deadline: Date.now() + ocrMs, timeoutMs: ocrMs, assemble });
+      // the scanned page images are the content OCR read, not pictures beside the text
+      const assembleScan = (ps: Omit<PageData, 'images'>[]) => assemble(ps.map((q) => ({ ...q, images: [] })));
+      return await readScannedPdf(bytes, { name, maxPages, deadline: Date.now() + ocrMs, timeoutMs: ocrMs, assemble: assembleScan });
     }
     if (chars < 20) {
       throw new ExtractError('pdf_no_text_layer', `${name}: no text layer (${chars} characters in ${n} pages; a scanned document?)`);
