@@ -1,5 +1,5 @@
 /**
- * Regressions for what the outside generator (test/classes/outside.gen.ts, class 13.0) found:
+ * Regressions for what the outside generator (test/classes/independent.gen.ts, class 13.0) found:
  * each damage alone, on a few documents, with the expected grid from the generated truth.
  *
  * - Rows, columns or 诉讼 groups printed in another order than the template (labels with them)
@@ -12,7 +12,7 @@
  * - An extra 合计 column with blank cells: the aligner skipped a blank to give the extra number a
  *   slot, and the shifted row could still add up.
  */
-import { makeOutside } from './classes/outside.gen';
+import { makeOutside } from './classes/independent.gen';
 import { makeDoc } from './fixtures/docs';
 import { evaluateClassDoc } from './classes/harness';
 import { extractBytes } from '../src/pipeline/extract';
