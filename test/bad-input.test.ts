@@ -187,7 +187,10 @@ describe('broken PDFs', () => {
 
     const file = join(tmp, '500-pages.pdf');
     writeFileSync(file, pdf);
-    const r = cli('500-page PDF (CLI)', file);
+    // In this thread (--jobs 0): the reader's own bound. Through the default pool the same document
+    // peaked at 259–775 MiB across full-suite runs (when V8 collects in the extraction thread varies;
+    // 270 MiB every time run alone), so the pool's peak is measured in the bench, not bounded here.
+    const r = cli('500-page PDF (CLI)', file, ['--jobs', '0']);
     expect(r.status).toBe(0);
     expectFailed(r.ex, ['not_annual_report']);
     expect(r.ex.source.bytes).toBe(pdf.length);
